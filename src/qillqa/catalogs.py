@@ -1,0 +1,408 @@
+"""Gettext catalogues: reading PO files, translating, extracting, updating.
+
+Builds read ``locales/<lang>/LC_MESSAGES/<domain>.po`` directly through Babel's
+catalogue model, so there is never a stale ``.mo``. Each leaflet is one domain
+(its name); the strings that templates own are the ``templates`` domain.
+
+A :class:`Translator` answers gettext calls from one catalogue and records every
+message it had to fall back on, so a build can say exactly what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext
+import io
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.catalog import Message as PoMessage
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import PoFileError, read_po, write_po
+
+from qillqa import __version__
+from qillqa.content import Leaflet
+from qillqa.errors import CatalogError
+from qillqa.fsutil import atomic_write_bytes
+from qillqa.project import Project
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DOMAIN = "templates"
+#: Messages qillqa itself prints on pages, in the templates domain: (context, msgid, comment).
+DRAFT_STAMP = ("qillqa", "Draft: translation under review", "Stamped across every page of a draft build.")
+BUILTIN_MESSAGES = (DRAFT_STAMP,)
+COMMENT_TAGS = ("Translators:",)
+TEMPLATE_PATTERNS = ("*.html",)
+
+
+class Policy(Enum):
+    """What a build does with a message that has no usable translation."""
+
+    FALLBACK = "fallback"  #: use the source text and warn
+    STRICT = "strict"  #: fail
+    DRAFT = "draft"  #: use fuzzy translations too, and stamp the pages
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A message a build could not translate (or translated from a fuzzy entry)."""
+
+    domain: str
+    language: str
+    context: str | None
+    msgid: str
+    reason: str  # "missing" or "fuzzy"
+
+
+_PO_STRING = r'"(?:[^"\\]|\\.)*"'
+_PO_LINE = re.compile(rf"^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?{_PO_STRING}\s*$")
+
+
+def check_syntax(text: str, shown: Path) -> None:
+    """Reject the PO syntax errors Babel's lenient parser lets through (unclosed strings, stray text)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        content = line.strip()
+        if content.startswith(("#~", "#|")):
+            content = content[2:].strip()
+            if content.startswith("|"):  # "#~|": previous msgid of an obsolete entry
+                content = content[1:].strip()
+        elif content.startswith("#"):
+            continue
+        if content and not _PO_LINE.match(content):
+            raise CatalogError(
+                f"malformed PO file: cannot read {line.strip()[:60]!r}", path=shown, line=number
+            )
+
+
+def load_catalog(path: Path, language: str, domain: str, shown: Path | None = None) -> Catalog:
+    """Read a PO file; a syntax error names the file and line."""
+    shown = shown or path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalogue: {exc.strerror}", path=shown) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError("not valid UTF-8; save the PO file as UTF-8", path=shown, line=line) from exc
+    check_syntax(text, shown)
+    try:
+        catalog = read_po(io.BytesIO(data), locale=None, domain=domain, abort_invalid=True)
+        _attach_previous(catalog, text.splitlines())
+        return catalog
+    except PoFileError as exc:
+        raise CatalogError(f"malformed PO file: {exc}", path=shown, line=exc.lineno) from exc
+    except (ValueError, UnicodeError) as exc:
+        raise CatalogError(f"malformed PO file: {exc}", path=shown) from exc
+
+
+def _attach_previous(catalog: Catalog, lines: list[str]) -> None:
+    """Restore the previous msgids (``#|`` lines) that Babel's reader drops.
+
+    Without this, reading and writing a catalogue would silently erase what a
+    fuzzy translation was made from, which translators rely on.
+    """
+    for message in [*catalog, *catalog.obsolete.values()]:
+        # Babel reads "#| msgid ..." as a translator comment "| msgid ...": drop those.
+        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    for message in catalog:
+        if not message.id or not message.lineno:
+            continue
+        index = message.lineno - 2  # the line above the msgid
+        while index >= 0 and lines[index].startswith(('"', "msgctxt")):
+            index -= 1
+        block: list[str] = []
+        while index >= 0 and lines[index].startswith("#|"):
+            block.insert(0, lines[index][2:].strip())
+            index -= 1
+        block = [line for line in block if not line.startswith("msgctxt")]
+        if not block:
+            continue
+        try:
+            previous = read_po(io.StringIO("\n".join(block) + '\nmsgstr ""\n'))
+        except (PoFileError, ValueError):
+            continue
+        for entry in previous:
+            if entry.id:
+                message.previous_id = [entry.id] if isinstance(entry.id, str) else list(entry.id)
+
+
+@dataclass
+class Translator:
+    """gettext functions over one catalogue, recording what falls back to the source."""
+
+    domain: str
+    language: str
+    catalog: Catalog | None
+    policy: Policy = Policy.FALLBACK
+    is_source: bool = False
+    misses: list[Miss] = field(default_factory=list)
+
+    def _lookup(self, context: str | None, msgid: str) -> Any:
+        message = self.catalog.get(msgid, context=context) if self.catalog is not None else None
+        translated = message.string if message is not None else None
+        usable = all(translated) if isinstance(translated, tuple) else bool(translated)
+        if usable and message is not None and not message.fuzzy:
+            return translated
+        if self.is_source:
+            return None
+        reason = "fuzzy" if usable else "missing"
+        self.misses.append(Miss(self.domain, self.language, context, msgid, reason))
+        if usable and self.policy is Policy.DRAFT:
+            return translated
+        return None
+
+    def pgettext(self, context: str | None, message: str) -> str:
+        found = self._lookup(context, message)
+        return str(found) if isinstance(found, str) else message
+
+    def gettext(self, message: str) -> str:
+        return self.pgettext(None, message)
+
+    def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
+        found = self._lookup(context, singular)
+        if isinstance(found, tuple) and self.catalog is not None:
+            return str(found[min(_plural_index(self.catalog, n), len(found) - 1)])
+        return singular if n == 1 else plural
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.npgettext(None, singular, plural, n)
+
+
+def _plural_index(catalog: Catalog, n: int) -> int:
+    # The stdlib's evaluator of a PO file's C plural expression.
+    return int(gettext.c2py(catalog.plural_expr)(n))
+
+
+class Catalogues:
+    """The project's PO files, each read once per build."""
+
+    def __init__(self, project: Project, policy: Policy = Policy.FALLBACK) -> None:
+        self.project = project
+        self.policy = policy
+        self._cache: dict[tuple[str, str], Catalog | None] = {}
+
+    def catalog(self, language: str, domain: str) -> Catalog | None:
+        key = (language, domain)
+        if key not in self._cache:
+            path = self.project.po_path(language, domain)
+            self._cache[key] = (
+                load_catalog(path, language, domain, self.project.relative(path)) if path.is_file() else None
+            )
+        return self._cache[key]
+
+    def translator(self, language: str, domain: str) -> Translator:
+        return Translator(
+            domain,
+            language,
+            self.catalog(language, domain),
+            self.policy,
+            is_source=language == self.project.source_language,
+        )
+
+
+def now() -> dt.datetime:
+    """The time stamped into catalogue headers: ``SOURCE_DATE_EPOCH`` when set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+
+
+# -- extraction ------------------------------------------------------------------------------
+
+
+def new_template(project: Project, domain: str) -> Catalog:
+    """An empty POT catalogue with the project's header."""
+    return Catalog(
+        domain=domain,
+        project=project.name,
+        version=None,
+        copyright_holder=project.name,
+        msgid_bugs_address=None,
+        creation_date=now(),
+        header_comment=(
+            f'# {domain}: messages of the qillqa project "{project.name}".\n'
+            "# Edit the translations in locales/<lang>/LC_MESSAGES/; see TRANSLATING.md."
+        ),
+        fuzzy=False,
+    )
+
+
+def extract_templates(project: Project) -> Catalog:
+    """Messages that the project's templates own (``{% trans %}``, ``_()``, ``pgettext()``)."""
+    catalog = new_template(project, TEMPLATES_DOMAIN)
+    files = sorted(
+        path for pattern in TEMPLATE_PATTERNS for path in project.templates_dir.glob(f"*/{pattern}")
+    )
+    for path in files:
+        shown = project.relative(path).as_posix()
+        try:
+            results = extract_from_file(
+                "jinja2",
+                path,
+                comment_tags=COMMENT_TAGS,
+                strip_comment_tags=True,
+                options={"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+            )
+        except Exception as exc:  # Jinja syntax errors surface here
+            from qillqa.templating import translate_jinja_error
+
+            raise translate_jinja_error(exc, path, project) from exc
+        for lineno, message, comments, context in results:
+            catalog.add(message, locations=[(shown, lineno)], auto_comments=comments, context=context)
+    for context, msgid, comment in BUILTIN_MESSAGES:
+        catalog.add(msgid, auto_comments=[comment], context=context)
+    return catalog
+
+
+def extract_leaflet(project: Project, leaflet: Leaflet) -> Catalog:
+    """Messages of a leaflet's content, with contexts, references and translator comments."""
+    from qillqa.formats import format_names, load_format  # local: formats are optional here
+
+    catalog = new_template(project, leaflet.domain)
+    rooms = [load_format(project, name) for name in leaflet.formats if name in format_names(project)]
+    for message in leaflet.messages():
+        existing = catalog.get(message.text, context=message.context)
+        location = (message.path.as_posix(), message.line)
+        if existing is not None:
+            existing.locations.append(location)
+            continue
+        room = [
+            f"{fmt.name}: about {fmt.room[message.context]}" for fmt in rooms if message.context in fmt.room
+        ]
+        if room:
+            room_note = f"Room, in characters: {'; '.join(room)}."
+        catalog.add(
+            message.text,
+            locations=[location],
+            auto_comments=[*message.comments, *([room_note] if room else [])],
+            context=message.context,
+        )
+    return catalog
+
+
+def render_po(catalog: Catalog, *, template: bool = False) -> bytes:
+    """A catalogue as PO (or POT) file bytes, stable from one run to the next."""
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=76, include_previous=True, omit_header=False)
+    data = buffer.getvalue()
+    # Babel stamps its own name and version; the file should change only with its messages.
+    return data.replace(
+        f"Generated-By: Babel {_babel_version()}\\n".encode(),
+        f"Generated-By: qillqa {__version__}\\n".encode(),
+    )
+
+
+def _babel_version() -> str:
+    import babel
+
+    return str(babel.__version__)
+
+
+DEFAULT_PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
+
+
+def plural_forms(language: str) -> str | None:
+    """The gettext Plural-Forms for ``language``: Babel's table, else CLDR's rule; ``None`` if unknown.
+
+    CLDR rules that use operands gettext lacks (such as the exponent ``e``) fall
+    back to Babel's table or the common two-form rule.
+    """
+    from babel import Locale, UnknownLocaleError
+    from babel.messages.plurals import PLURALS, get_plural
+    from babel.plural import to_gettext
+
+    try:
+        locale = Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return None
+    if str(locale) in PLURALS or locale.language in PLURALS:
+        return str(get_plural(locale))
+    rule = str(to_gettext(locale.plural_form))
+    expression = rule.split("plural=", 1)[1]
+    if re.search(r"\b[eivwftc]\b", expression):
+        return DEFAULT_PLURAL_FORMS
+    return rule
+
+
+@functools.cache
+def _default_plural_forms(language: str) -> str:
+    log.warning("no CLDR plural rules for %r: using Plural-Forms %s", language, DEFAULT_PLURAL_FORMS)
+    return DEFAULT_PLURAL_FORMS
+
+
+def new_catalog(template: Catalog, language: str, project: Project) -> Catalog:
+    """A new, empty PO catalogue for ``language`` from ``template``."""
+    catalog = Catalog(
+        locale=language,
+        domain=template.domain,
+        project=project.name,
+        copyright_holder=project.name,
+        creation_date=template.creation_date,
+        revision_date=template.creation_date,
+        language_team=language,
+        fuzzy=False,
+        header_comment=template.header_comment,
+    )
+    forms = plural_forms(language) or _default_plural_forms(language)
+    # Set explicitly: Babel writes Plural-Forms for a language CLDR lacks only when told.
+    catalog.mime_headers = [(n, v) for n, v in catalog.mime_headers if n != "Plural-Forms"] + [
+        ("Plural-Forms", forms)
+    ]
+    catalog.update(template, no_fuzzy_matching=True, update_creation_date=True)
+    return catalog
+
+
+def write_catalog(path: Path, catalog: Catalog) -> bool:
+    """Write ``catalog`` to ``path`` atomically; ``False`` when the file already says the same."""
+    data = render_po(catalog)
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    atomic_write_bytes(path, data)
+    return True
+
+
+def update_catalog(path: Path, template: Catalog, language: str, project: Project) -> Catalog:
+    """The PO catalogue at ``path`` merged with ``template`` (created when missing)."""
+    if not path.is_file():
+        return new_catalog(template, language, project)
+    catalog = load_catalog(path, language, template.domain or "", project.relative(path))
+    previous = {(m.id, m.context): m.previous_id for m in catalog if m.fuzzy and m.previous_id}
+    catalog.update(template, update_creation_date=True)
+    # Babel carries a previous msgid only for matches it makes now; keep the earlier ones too.
+    for message in catalog:
+        if message.fuzzy and not message.previous_id and (message.id, message.context) in previous:
+            message.previous_id = previous[message.id, message.context]
+        # A text that comes back gets its old translation back from the obsolete entries, as
+        # fuzzy: PO files do not record whether an obsolete entry was fuzzy, so a translator checks.
+        key = _key(message)
+        if message.id and not message.string and key in catalog.obsolete:
+            old = catalog.obsolete.pop(key)
+            message.string, message.user_comments = old.string, old.user_comments
+            message.flags = message.flags | {"fuzzy"}
+    # An obsolete entry without a translation has nothing to keep.
+    for key in [k for k, m in catalog.obsolete.items() if not m.string]:
+        del catalog.obsolete[key]
+    return catalog
+
+
+def _key(message: PoMessage) -> object:
+    """The key Babel files a message under in a catalogue."""
+    msgid = message.id[0] if isinstance(message.id, list | tuple) else message.id
+    return (msgid, message.context) if message.context else msgid
+
+
+def messages_of(catalog: Catalog) -> Iterable[PoMessage]:
+    """The catalogue's messages, without the header entry."""
+    return (message for message in catalog if message.id)

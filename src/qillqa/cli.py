@@ -1,0 +1,381 @@
+"""The ``qillqa`` command line: thin click commands over the library.
+
+Each command imports what it needs inside its body so ``--help`` stays instant.
+Results go to stdout, diagnostics to stderr. Expected failures are
+:class:`~qillqa.errors.QillqaError` (one line, exit 1; usage errors exit 2);
+anything else is an internal error, shown with a traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from qillqa import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _ClickHandler(logging.Handler):
+    """Logging to stderr through click, so tests and pipes see it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
+        click.echo(f"{prefix}{record.getMessage()}", err=True)
+
+
+class State:
+    """What the group's options decide, for the commands."""
+
+    def __init__(self, project_dir: Path | None, debug: bool) -> None:
+        self.project_dir = project_dir
+        self.debug = debug
+
+    def project(self) -> Any:
+        from qillqa.project import find_project, load_project
+
+        root = self.project_dir if self.project_dir else find_project(Path.cwd())
+        return load_project(root)
+
+
+class QillqaGroup(click.Group):
+    """A group that turns unexpected exceptions into one line unless ``--debug``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            state = ctx.find_object(State)
+            if state is None or state.debug:
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+            ) from exc
+
+
+def _split(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
+    """Options that take a comma-separated list and may be repeated."""
+    items = [item.strip() for value in values for item in value.split(",")]
+    return tuple(dict.fromkeys(item for item in items if item))
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@click.group(cls=QillqaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="qillqa")
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The project folder (default: the nearest folder with a qillqa.toml).",
+)
+@click.option("-v", "--verbose", count=True, help="Say more (repeat for even more).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
+    """Print-ready multilingual leaflets from plain text and gettext catalogues.
+
+    A qillqa project holds leaflets (leaflets/NAME/leaflet.toml), formats
+    (templates/FORMAT/) and translations (locales/LANG/LC_MESSAGES/*.po).
+    Run 'qillqa build' in it to write every PDF into dist/.
+    """
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
+    logger = logging.getLogger("qillqa")
+    logger.handlers[:] = [_ClickHandler()]
+    logger.setLevel(level)
+    logger.propagate = False
+    ctx.obj = State(project_dir, debug)
+
+
+@cli.command()
+@click.argument("leaflets", nargs=-1)
+@click.option(
+    "--lang",
+    "-l",
+    "languages",
+    multiple=True,
+    callback=_split,
+    metavar="LANG[,LANG...]",
+    help="Build only these languages (comma-separated or repeated).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    callback=_split,
+    metavar="FORMAT[,FORMAT...]",
+    help="Build only these formats (comma-separated or repeated).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write into this folder instead of the project's output folder.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail if a message used is untranslated or fuzzy, or 'i18n check' finds an error.",
+)
+@click.option(
+    "--draft", is_flag=True, help="Use fuzzy translations too, and stamp every page as a draft under review."
+)
+@click.pass_obj
+def build(
+    state: State,
+    leaflets: tuple[str, ...],
+    languages: tuple[str, ...],
+    formats: tuple[str, ...],
+    output: Path | None,
+    strict: bool,
+    draft: bool,
+) -> None:
+    """Build PDFs for LEAFLETS (default: all) in every format and language.
+
+    Writes OUTPUT/LEAFLET/LEAFLET-FORMAT-LANG.pdf and prints one line per file.
+    A message without a translation falls back to the source text, with a
+    warning naming it; --strict makes that an error; --draft also uses fuzzy
+    translations and stamps every page "draft, translation under review".
+
+    \b
+    Examples:
+      qillqa build
+      qillqa build peru-solidarity --lang es,qu --format flyer-a5
+    """
+    from qillqa.build import build as run_build
+    from qillqa.catalogs import Policy
+
+    if strict and draft:
+        raise click.UsageError("--strict and --draft cannot be used together")
+    project = state.project()
+    run_build(
+        project,
+        leaflets,
+        formats,
+        languages,
+        output=output.resolve() if output else None,
+        policy=Policy.STRICT if strict else Policy.DRAFT if draft else Policy.FALLBACK,
+        on_written=lambda path: click.echo(_relative(path)),
+    )
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    "-l",
+    "languages",
+    multiple=True,
+    callback=_split,
+    metavar="LANG[,LANG...]",
+    help="Languages of the new project (default: es,qu,en).",
+)
+@click.option("--name", help="The project's name (default: the folder's name).")
+def init(directory: Path, languages: tuple[str, ...], name: str | None) -> None:
+    """Create a new, working project in DIRECTORY.
+
+    The project gets the starter formats, an example leaflet written in
+    English, and a catalogue for each language. DIRECTORY must not exist or
+    must be empty.
+
+    \b
+    Example:
+      qillqa init my-campaign --lang es,en && cd my-campaign && qillqa build
+    """
+    from qillqa.scaffold import init_project
+
+    root = init_project(directory, languages or ("es", "qu", "en"), name)
+    click.echo(_relative(root / "qillqa.toml"))
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_obj
+def new(state: State, name: str) -> None:
+    """Add a leaflet skeleton: leaflets/NAME/leaflet.toml and background.md.
+
+    \b
+    Example:
+      qillqa new march-for-water
+    """
+    from qillqa.scaffold import new_leaflet
+
+    for path in new_leaflet(state.project(), name):
+        click.echo(_relative(path))
+
+
+@cli.group()
+def i18n() -> None:
+    """Keep the translation catalogues in step with the leaflets and templates.
+
+    Catalogues are standard gettext PO files in locales/LANG/LC_MESSAGES/:
+    one per leaflet, and templates.po for the templates' own words.
+    """
+
+
+@i18n.command()
+@click.pass_obj
+def extract(state: State) -> None:
+    """Write locales/DOMAIN.pot for the templates and each leaflet.
+
+    A file whose messages have not changed is left untouched. Prints the
+    files written.
+    """
+    from qillqa.i18n import extract as run_extract
+
+    for item in run_extract(state.project()):
+        if item.changed:
+            click.echo(_relative(item.path))
+
+
+def _languages_option(text: str) -> Callable[[F], F]:
+    return click.option(
+        "--lang", "-l", "languages", multiple=True, callback=_split, metavar="LANG[,LANG...]", help=text
+    )
+
+
+@i18n.command()
+@_languages_option("Update only these languages (comma-separated or repeated).")
+@click.option(
+    "--check", is_flag=True, help="Change nothing; exit 1 if any catalogue is out of date (for CI)."
+)
+@click.pass_obj
+def update(state: State, languages: tuple[str, ...], check: bool) -> None:
+    """Merge new and changed messages into every language's PO files.
+
+    Extracts first. Every translation is kept; a changed source text marks its
+    translation fuzzy and shows the previous text (#|); removed messages stay at
+    the end of the file as obsolete (#~). Files that would not change are not
+    rewritten. Prints the files written (with --check: the files out of date).
+
+    \b
+    Example:
+      qillqa i18n update --check || echo "run qillqa i18n update"
+    """
+    from qillqa.i18n import update as run_update
+
+    stale = [item.path for item in run_update(state.project(), languages, write=not check) if item.changed]
+    for path in stale:
+        click.echo(_relative(path))
+    if check and stale:
+        raise click.ClickException(f"{len(stale)} catalogue(s) out of date; run 'qillqa i18n update'")
+
+
+@i18n.command("init")
+@click.argument("language")
+@click.option("--locale", help="Locale for dates and numbers when CLDR lacks LANGUAGE (e.g. es_PE).")
+@click.pass_obj
+def init_language(state: State, language: str, locale: str | None) -> None:
+    """Add LANGUAGE to the project: a PO file per leaflet and for the templates.
+
+    LANGUAGE is a code such as 'ay', 'es_PE' or 'qu_BO'; it is added to
+    'languages' in qillqa.toml. Plural forms come from CLDR; for a language CLDR
+    lacks, a two-form default is used and you are told so.
+
+    \b
+    Example:
+      qillqa i18n init ay --locale es_PE
+    """
+    from qillqa.i18n import init_language as run_init
+
+    for path in run_init(state.project(), language, locale):
+        click.echo(_relative(path))
+
+
+@i18n.command()
+@_languages_option("Only these languages.")
+@click.option("--min-percent", type=click.FloatRange(0, 100), help="Exit 1 if any catalogue is below N%.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def status(state: State, languages: tuple[str, ...], min_percent: float | None, as_json: bool) -> None:
+    """Show how complete each language is, per leaflet (and for the templates).
+
+    Counts messages and words: translated, fuzzy (needs checking) and
+    untranslated. The source language counts as complete.
+
+    \b
+    Example:
+      qillqa i18n status --lang qu --min-percent 100
+    """
+    import json
+
+    from qillqa.status import status as run_status
+
+    rows = run_status(state.project(), languages)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+    else:
+        click.echo(
+            f"{'domain':<20} {'lang':<6} {'done':>6} {'fuzzy':>6} {'todo':>6} {'words todo':>10} {'%':>6}"
+        )
+        for r in rows:
+            click.echo(
+                f"{r.domain:<20} {r.language:<6} {r.translated:>6} {r.fuzzy:>6} {r.untranslated:>6} "
+                f"{r.fuzzy_words + r.untranslated_words:>10} {r.percent:>6.1f}"
+            )
+    if min_percent is not None:
+        low = [r for r in rows if r.percent < min_percent]
+        if low:
+            names = ", ".join(f"{r.domain} [{r.language}] {r.percent:.1f}%" for r in low)
+            raise click.ClickException(f"below {min_percent:g}%: {names}")
+
+
+@i18n.command()
+@_languages_option("Only these languages.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def check(state: State, languages: tuple[str, ...], strict: bool) -> None:
+    """Check translations for mistakes that would print badly.
+
+    Errors: placeholders (%(name)s, {name}) or Markdown (**bold**, *italic*,
+    links) that differ from the source, HTML in a translation, unpaired Spanish
+    ¡...! and ¿...?. Warnings: leading or trailing spaces, final punctuation,
+    a translation identical to the source or of a very different length, a
+    Quechua apostrophe that is not the project's. Exit 1 on any error.
+    """
+    from qillqa.checks import ERROR
+    from qillqa.i18n import check as run_check
+
+    findings = run_check(state.project(), languages)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = [f for f in findings if f.severity == ERROR or strict]
+    if errors:
+        raise click.ClickException(f"{len(errors)} error(s)")
+
+
+@i18n.command("compile")
+@_languages_option("Only these languages.")
+@click.pass_obj
+def compile_(state: State, languages: tuple[str, ...]) -> None:
+    """Write .mo files beside the PO files, for tools that need them.
+
+    Runs the checks first and writes nothing if they find an error. Builds do
+    not need .mo files (they read the PO files), and git ignores them.
+    """
+    from qillqa.i18n import compile_catalogs
+
+    for item in compile_catalogs(state.project(), languages):
+        click.echo(_relative(item.path))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="qillqa")

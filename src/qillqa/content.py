@@ -1,0 +1,347 @@
+"""Leaflets: the source-language text in ``leaflets/<name>/``.
+
+``leaflet.toml`` holds named text fields, the event, a link and the formats to
+build; long text may live in a Markdown file beside it. Loading validates the
+whole file in one pass and turns every translatable string into a
+:class:`Message` carrying its gettext context (the field), its source
+reference and a translator comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from qillqa import markup
+from qillqa.errors import ContentError, UsageError
+from qillqa.project import Project
+from qillqa.tomlsrc import TomlSource, load_toml
+
+log = logging.getLogger(__name__)
+
+LEAFLET_FILE = "leaflet.toml"
+LEAFLET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class Kind(Enum):
+    INLINE = "one line or paragraph of text, inline Markdown allowed"
+    LIST = "a list of short texts"
+    DOCUMENT = 'Markdown text, inline or as {{ file = "name.md" }}'
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    kind: Kind
+    description: str
+
+
+#: The text fields a leaflet may have; templates find all of them, empty when unset.
+TEXT_FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
+    {
+        "kicker": FieldSpec(Kind.INLINE, "A short line above the headline."),
+        "headline": FieldSpec(Kind.INLINE, "The headline, printed very large."),
+        "lead": FieldSpec(Kind.INLINE, "The opening paragraph under the headline."),
+        "call_to_action": FieldSpec(Kind.INLINE, "What the reader should do."),
+        "demands": FieldSpec(Kind.LIST, "One demand in the list of demands."),
+        "background": FieldSpec(Kind.DOCUMENT, "One paragraph of the background story."),
+        "organisers": FieldSpec(Kind.INLINE, "Who calls the event."),
+        "contact": FieldSpec(Kind.INLINE, "How to contact the organisers."),
+    }
+)
+_TOP_KEYS = {"title", "formats", "text", "event", "link"}
+_EVENT_KEYS = {"date", "start", "end", "timezone", "place", "address"}
+_LINK_KEYS = {"url"}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One translatable string of a leaflet: a gettext message."""
+
+    context: str
+    text: str
+    path: Path
+    line: int
+    comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """Markdown text made of blocks, one message each."""
+
+    source: str
+    messages: tuple[Message, ...]
+
+
+TextValue = Message | tuple[Message, ...] | Document
+
+
+@dataclass(frozen=True)
+class Event:
+    date: dt.date
+    start: dt.time | None
+    end: dt.time | None
+    timezone: str | None
+    place: Message | None
+    address: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+
+    @property
+    def display(self) -> str:
+        """The URL as people type it: no scheme, no trailing slash."""
+        return re.sub(r"^https?://(www\.)?", "", self.url).rstrip("/")
+
+
+@dataclass(frozen=True)
+class Leaflet:
+    """A leaflet's validated source text and settings."""
+
+    name: str
+    folder: Path
+    title: Message
+    formats: tuple[str, ...]
+    text: Mapping[str, TextValue]
+    event: Event | None
+    link: Link | None
+
+    @property
+    def domain(self) -> str:
+        """The gettext domain of this leaflet's messages."""
+        return self.name
+
+    def messages(self) -> Iterator[Message]:
+        """Every translatable message, in the order of the source files."""
+        yield self.title
+        for value in self.text.values():
+            if isinstance(value, Message):
+                yield value
+            elif isinstance(value, Document):
+                yield from value.messages
+            else:
+                yield from value
+        if self.event and self.event.place:
+            yield self.event.place
+
+
+def leaflet_names(project: Project) -> tuple[str, ...]:
+    """Names of the project's leaflets, sorted."""
+    folder = project.leaflets_dir
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p.parent.name for p in folder.glob(f"*/{LEAFLET_FILE}")))
+
+
+def select_leaflets(project: Project, wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """The leaflets named in ``wanted`` (all when empty); unknown names are a usage error."""
+    names = leaflet_names(project)
+    if not wanted:
+        return names
+    unknown = [name for name in wanted if name not in names]
+    if unknown:
+        have = ", ".join(names) or "none"
+        raise UsageError(f"unknown leaflet {', '.join(map(repr, unknown))}; leaflets in this project: {have}")
+    return tuple(dict.fromkeys(wanted))
+
+
+class _Collector:
+    """Gathers every problem of one file so the author sees them all at once."""
+
+    def __init__(self, source: TomlSource, shown: Path) -> None:
+        self.source = source
+        self.shown = shown
+        self.problems: list[str] = []
+
+    def add(self, key: str, text: str) -> None:
+        line = self.source.line_of(key)
+        self.problems.append(f"{self.shown}:{line}: {text}" if line else f"{self.shown}: {text}")
+
+    def unknown(self, table: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+        for key in sorted(set(table) - allowed):
+            full = f"{prefix}{key}"
+            log.warning("%s:%s: unknown key '%s' ignored", self.shown, self.source.line_of(full), full)
+
+
+def load_leaflet(project: Project, name: str) -> Leaflet:
+    """Load and validate ``leaflets/<name>/leaflet.toml``."""
+    folder = project.leaflets_dir / name
+    path = folder / LEAFLET_FILE
+    shown = project.relative(path)
+    if not LEAFLET_NAME.match(name):
+        raise ContentError(f"leaflet folder names use a-z, 0-9 and '-', found {name!r}", path=shown)
+    source = load_toml(path, ContentError, display=shown)
+    problems = _Collector(source, shown)
+    data = source.data
+    problems.unknown(data, _TOP_KEYS, "")
+
+    def message(key: str, value: Any, context: str, comment: str, line: int | None = None) -> Message | None:
+        if not isinstance(value, str) or not value.strip():
+            problems.add(key, f"'{key}' must be a non-empty string, found {value!r}")
+            return None
+        comments = (comment, *source.comments_for(key))
+        return Message(context, markup.normalize(value), shown, line or source.line_of(key) or 1, comments)
+
+    title = message("title", data.get("title"), "title", "The document title, in the PDF's properties.")
+
+    formats: tuple[str, ...] = ()
+    raw_formats = data.get("formats")
+    if (
+        not isinstance(raw_formats, list)
+        or not raw_formats
+        or not all(isinstance(f, str) for f in raw_formats)
+    ):
+        problems.add(
+            "formats",
+            f"'formats' must be a list of format names such as [\"flyer-a5\"], found {raw_formats!r}",
+        )
+    else:
+        formats = tuple(dict.fromkeys(raw_formats))
+
+    text: dict[str, TextValue] = {}
+    raw_text = data.get("text", {})
+    if not isinstance(raw_text, dict):
+        problems.add("text", "[text] must be a table of text fields")
+        raw_text = {}
+    problems.unknown(raw_text, set(TEXT_FIELDS), "text.")
+    for field_name, spec in TEXT_FIELDS.items():
+        key = f"text.{field_name}"
+        if field_name not in raw_text:
+            continue
+        value = raw_text[field_name]
+        if spec.kind is Kind.INLINE:
+            if (msg := message(key, value, field_name, spec.description)) is not None:
+                text[field_name] = msg
+        elif spec.kind is Kind.LIST:
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                problems.add(key, f"'{field_name}' must be a list of non-empty strings, found {value!r}")
+                continue
+            items = []
+            for item in value:
+                line = source.item_line(key, item)
+                if (msg := message(key, item, field_name, spec.description, line)) is not None:
+                    items.append(msg)
+            text[field_name] = tuple(items)
+        else:
+            document = _document(project, folder, key, field_name, spec, value, source, problems)
+            if document is not None:
+                text[field_name] = document
+
+    event = _event(data.get("event"), source, problems, message)
+
+    link = None
+    raw_link = data.get("link")
+    if raw_link is not None:
+        if not isinstance(raw_link, dict):
+            problems.add("link", "[link] must be a table with a 'url'")
+        else:
+            problems.unknown(raw_link, _LINK_KEYS, "link.")
+            url = raw_link.get("url")
+            if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
+                problems.add("link.url", f"'link.url' must be an http(s) address, found {url!r}")
+            else:
+                link = Link(url)
+
+    if problems.problems:
+        raise ContentError("\n".join(problems.problems))
+    assert title is not None
+    return Leaflet(name, folder, title, formats, MappingProxyType(text), event, link)
+
+
+def _document(
+    project: Project,
+    folder: Path,
+    key: str,
+    field_name: str,
+    spec: FieldSpec,
+    value: Any,
+    source: TomlSource,
+    problems: _Collector,
+) -> Document | None:
+    if isinstance(value, str):
+        base_line = (source.line_of(key) or 1) - 1
+        text, shown = value, problems.shown
+    elif isinstance(value, dict) and set(value) == {"file"} and isinstance(value["file"], str):
+        file = (folder / value["file"]).resolve()
+        if folder.resolve() not in file.parents:
+            problems.add(
+                key,
+                f"'{field_name}' file must be inside the leaflet folder, found {value['file']!r}",
+            )
+            return None
+        shown = project.relative(file)
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            problems.add(key, f"'{field_name}' names {value['file']!r}, which does not exist")
+            return None
+        except UnicodeDecodeError as exc:
+            raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown) from exc
+        base_line = 0
+    else:
+        problems.add(
+            key,
+            f"'{field_name}' must be Markdown text or {{ file = \"name.md\" }}, found {value!r}",
+        )
+        return None
+    comments = (spec.description, *source.comments_for(key))
+    messages = tuple(
+        Message(field_name, block.text, shown, base_line + block.line, comments)
+        for block in markup.blocks(text)
+    )
+    return Document(text, messages)
+
+
+def _event(raw: Any, source: TomlSource, problems: _Collector, message: Any) -> Event | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.add("event", "[event] must be a table")
+        return None
+    problems.unknown(raw, _EVENT_KEYS, "event.")
+    date = raw.get("date")
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        problems.add("event.date", f"'event.date' must be a date such as 2026-12-05, found {date!r}")
+    times: list[dt.time | None] = []
+    for key in ("start", "end"):
+        value = raw.get(key)
+        if isinstance(value, str) and re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+            hours, minutes = value.strip().split(":")
+            value = dt.time(int(hours), int(minutes))
+        if value is not None and not isinstance(value, dt.time):
+            problems.add(f"event.{key}", f"'event.{key}' must be a time such as \"14:00\", found {value!r}")
+            value = None
+        times.append(value)
+    start, end = times
+    if end is not None and start is None:
+        problems.add("event.end", "'event.end' needs an 'event.start'")
+    elif start and end and end <= start:
+        problems.add("event.end", f"'event.end' ({end:%H:%M}) must be after 'event.start' ({start:%H:%M})")
+    timezone = raw.get("timezone")
+    if timezone is not None:
+        try:
+            ZoneInfo(str(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.add(
+                "event.timezone",
+                f"'event.timezone' must be a zone such as \"Europe/London\", found {timezone!r}",
+            )
+    place = None
+    if "place" in raw:
+        place = message("event.place", raw["place"], "event.place", "The meeting point.")
+    address = raw.get("address", "")
+    if not isinstance(address, str):
+        problems.add("event.address", f"'event.address' must be a string, found {address!r}")
+        address = ""
+    if not isinstance(date, dt.date):
+        return None
+    return Event(date, start, end, timezone, place, address)

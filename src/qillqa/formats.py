@@ -1,0 +1,170 @@
+"""Formats: ``templates/<name>/format.toml`` manifests.
+
+A format is a folder of Jinja HTML and CSS with a manifest saying what the
+pipeline must know without reading the template: the page size and count, the
+entry template, the fonts (from ``fontpkg-*`` packages) and how far type may
+shrink to fit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from qillqa.errors import TemplateError, UsageError
+from qillqa.project import Project
+from qillqa.tomlsrc import load_toml
+
+MANIFEST = "format.toml"
+MM_PER_PT = 25.4 / 72
+#: Trimmed page sizes in millimetres, portrait.
+PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
+    "A3": (297, 420),
+    "A4": (210, 297),
+    "A5": (148, 210),
+    "A6": (105, 148),
+    "letter": (215.9, 279.4),
+}
+_STYLES = ("normal", "italic")
+
+
+@dataclass(frozen=True)
+class FontSpec:
+    """One font family a format uses, with the weights of each style it needs."""
+
+    family: str
+    weights: tuple[int, ...]
+    italic: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Format:
+    """A validated format manifest."""
+
+    name: str
+    folder: Path
+    description: str
+    entry: str
+    width_mm: float
+    height_mm: float
+    pages: int
+    fonts: tuple[FontSpec, ...]
+    min_scale: float = 1.0
+    #: About how many characters each text field has room for, for translators.
+    room: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def size_pt(self) -> tuple[float, float]:
+        return (self.width_mm / MM_PER_PT, self.height_mm / MM_PER_PT)
+
+    @property
+    def page_css(self) -> str:
+        return f"@page {{ size: {self.width_mm}mm {self.height_mm}mm; }}"
+
+
+def format_names(project: Project) -> tuple[str, ...]:
+    folder = project.templates_dir
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p.parent.name for p in folder.glob(f"*/{MANIFEST}")))
+
+
+def load_format(project: Project, name: str) -> Format:
+    """Load ``templates/<name>/format.toml``; an unknown name is a usage error."""
+    folder = project.templates_dir / name
+    path = folder / MANIFEST
+    if not path.is_file():
+        have = ", ".join(format_names(project)) or "none"
+        raise UsageError(f"unknown format {name!r}; formats in this project: {have}")
+    shown = project.relative(path)
+    source = load_toml(path, TemplateError, display=shown)
+    problems: list[str] = []
+
+    def problem(key: str, text: str) -> None:
+        line = source.line_of(key)
+        problems.append(f"{shown}:{line}: {text}" if line else f"{shown}: {text}")
+
+    table: Any = source.data.get("format", {})
+    if not isinstance(table, dict):
+        raise TemplateError("[format] must be a table", path=shown)
+    description = str(table.get("description", name))
+    entry = table.get("entry")
+    if not isinstance(entry, str) or not (folder / entry).is_file():
+        problem(
+            "format.entry",
+            f"'entry' must name a template file in {project.relative(folder)}, found {entry!r}",
+        )
+        entry = ""
+    size = table.get("size")
+    orientation = table.get("orientation", "portrait")
+    width = height = 0.0
+    if size not in PAPER_SIZES_MM:
+        problem("format.size", f"'size' must be one of {', '.join(PAPER_SIZES_MM)}, found {size!r}")
+    elif orientation not in ("portrait", "landscape"):
+        problem(
+            "format.orientation",
+            f"'orientation' must be portrait or landscape, found {orientation!r}",
+        )
+    else:
+        width, height = PAPER_SIZES_MM[size]
+        if orientation == "landscape":
+            width, height = height, width
+    pages = table.get("pages")
+    if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
+        problem("format.pages", f"'pages' must be a whole number of pages, found {pages!r}")
+        pages = 1
+    min_scale = table.get("min_scale", 1.0)
+    if not isinstance(min_scale, int | float) or not 0.5 <= min_scale <= 1:
+        problem("format.min_scale", f"'min_scale' must be between 0.5 and 1, found {min_scale!r}")
+        min_scale = 1.0
+
+    fonts: list[FontSpec] = []
+    raw_fonts = source.data.get("fonts", [])
+    if not isinstance(raw_fonts, list) or not raw_fonts:
+        problem("fonts", "[[fonts]] must list at least one font family")
+        raw_fonts = []
+    for index, raw in enumerate(raw_fonts):
+        key = "fonts"
+        if not isinstance(raw, dict) or not isinstance(raw.get("family"), str):
+            problem(key, f"[[fonts]] entry {index + 1} needs a 'family' name")
+            continue
+        weights = raw.get("weights", [400])
+        italic = raw.get("italic", [])
+        if not _weights_ok(weights) or not _weights_ok(italic):
+            problem(key, f"font {raw['family']!r}: 'weights' and 'italic' list weights 100-900")
+            continue
+        fonts.append(FontSpec(raw["family"], tuple(weights), tuple(italic)))
+    room = source.data.get("room", {})
+    if not isinstance(room, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in room.values()
+    ):
+        problem("room", "[room] maps a text field to a number of characters, such as headline = 30")
+        room = {}
+    if problems:
+        raise TemplateError("\n".join(problems))
+    return Format(
+        name,
+        folder,
+        description,
+        entry,
+        width,
+        height,
+        pages,
+        tuple(fonts),
+        float(min_scale),
+        MappingProxyType(dict(room)),
+    )
+
+
+def _weights_ok(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(w, int) and not isinstance(w, bool) and 100 <= w <= 900 for w in value
+    )
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -1,0 +1,78 @@
+"""Markdown for untrusted text: inline emphasis and links, paragraphs and lists.
+
+Authors and translators write plain text with a little Markdown; nobody writes
+HTML. Raw HTML is shown as text, links may only go to http(s), mailto and tel,
+and nothing here fetches anything. Long text is split into blocks, one gettext
+message each, and put back together after translation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup
+
+_SAFE_LINK = re.compile(r"^(?:https?://|mailto:|tel:)", re.IGNORECASE)
+_INLINE_RULES = ["emphasis", "link", "escape", "backticks", "newline"]
+_BLOCK_RULES = ["heading", "list", "blockquote", "hr"]
+#: Typographic quotes per language, for markdown-it's smartquotes; a language
+#: missing here keeps the quotes as typed (Quechua: the apostrophe is a letter).
+QUOTES = {"en": "“”‘’", "es": "«»“”", "fr": "«»“”", "de": "„“‚‘", "pt": "«»“”", "it": "«»“”"}
+
+
+def _link_ok(url: str) -> bool:
+    return bool(_SAFE_LINK.match(url.strip()))
+
+
+@cache
+def _parser(language: str | None) -> MarkdownIt:
+    quotes = QUOTES.get((language or "").split("_")[0])
+    md = MarkdownIt("zero", {"html": False, "typographer": quotes is not None, "quotes": quotes or "“”‘’"})
+    md.enable(_INLINE_RULES + _BLOCK_RULES)
+    if quotes:
+        md.enable(["smartquotes", "replacements"])
+    md.validateLink = _link_ok  # type: ignore[method-assign]
+    return md
+
+
+def normalize(text: str) -> str:
+    """The msgid form of a text: trimmed, line breaks and runs of spaces folded."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def inline(text: str, language: str | None = None) -> Markup:
+    """Render one line of inline Markdown to safe HTML (no ``<p>``)."""
+    return Markup(_parser(language).renderInline(text).strip())
+
+
+@dataclass(frozen=True)
+class Block:
+    """One translatable block of a Markdown document."""
+
+    text: str
+    line: int
+
+
+def blocks(source: str) -> Iterator[Block]:
+    """The translatable blocks of ``source`` (paragraphs, headings, list items)."""
+    for token in _parser(None).parse(source):
+        if token.type == "inline" and token.content.strip():
+            start = token.map[0] + 1 if token.map else 1
+            yield Block(normalize(token.content), start)
+
+
+def document(source: str, translate: Callable[[str], str], language: str | None = None) -> Markup:
+    """Render ``source`` to HTML with each block's text replaced by ``translate(text)``."""
+    md = _parser(language)
+    tokens: list[Token] = md.parse(source)
+    for token in tokens:
+        if token.type == "inline" and token.content.strip():
+            translated = translate(normalize(token.content))
+            token.content = translated
+            token.children = md.parseInline(translated)[0].children
+    return Markup(md.renderer.render(tokens, md.options, {}))

@@ -1,0 +1,198 @@
+"""The project: ``qillqa.toml`` and the folders beside it.
+
+A project is a folder holding ``qillqa.toml``, ``leaflets/``, ``templates/`` and
+``locales/``. :func:`find_project` walks up from a folder to the first
+``qillqa.toml``; :func:`load_project` validates the file in one pass, reporting
+every problem at once, and returns a frozen :class:`Project`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from qillqa.errors import ProjectError, UsageError
+from qillqa.tomlsrc import TomlSource, load_toml
+
+log = logging.getLogger(__name__)
+
+CONFIG_NAME = "qillqa.toml"
+PAPERS = ("a4", "letter")
+#: The modifier letter apostrophe: a letter, so it never breaks a Quechua word.
+DEFAULT_APOSTROPHE = "\u02bc"
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2}|_[A-Z][a-z]{3})?$")
+_KNOWN_KEYS = {"name", "languages", "source_language", "output", "paper", "locales", "apostrophe"}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A validated project configuration; paths are absolute."""
+
+    root: Path
+    name: str
+    languages: tuple[str, ...]
+    source_language: str
+    output: Path
+    paper: str = "a4"
+    locales: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    apostrophe: str = DEFAULT_APOSTROPHE
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def leaflets_dir(self) -> Path:
+        return self.root / "leaflets"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    def locale_for(self, language: str) -> str:
+        """The Babel locale that formats dates, times and numbers for ``language``."""
+        return self.locales.get(language, language)
+
+    def relative(self, path: Path) -> Path:
+        """``path`` relative to the project root, for messages and source references."""
+        try:
+            return path.resolve().relative_to(self.root)
+        except ValueError:
+            return path
+
+    def po_path(self, language: str, domain: str) -> Path:
+        return self.locales_dir / language / "LC_MESSAGES" / f"{domain}.po"
+
+    def select_languages(self, wanted: tuple[str, ...]) -> tuple[str, ...]:
+        """The configured languages named in ``wanted`` (all of them when empty)."""
+        if not wanted:
+            return self.languages
+        unknown = [lang for lang in wanted if lang not in self.languages]
+        if unknown:
+            raise UsageError(
+                f"unknown language {', '.join(map(repr, unknown))}; "
+                f"this project has {', '.join(self.languages)} (see {CONFIG_NAME})"
+            )
+        return tuple(lang for lang in self.languages if lang in wanted)
+
+
+def find_project(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that holds ``qillqa.toml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ProjectError(
+        f"no {CONFIG_NAME} found in {start} or any folder above it; "
+        "run 'qillqa init DIR' to start a project, or pass --project DIR"
+    )
+
+
+def load_project(root: Path) -> Project:
+    """Load and validate ``root/qillqa.toml``."""
+    root = root.resolve()
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ProjectError(f"no {CONFIG_NAME} in {root}")
+    source = load_toml(path, ProjectError, display=Path(CONFIG_NAME))
+    return _validate(root, source)
+
+
+def _validate(root: Path, source: TomlSource) -> Project:
+    problems: list[str] = []
+
+    def problem(key: str, text: str) -> None:
+        line = source.line_of(key)
+        problems.append(f"{CONFIG_NAME}:{line}: {text}" if line else f"{CONFIG_NAME}: {text}")
+
+    table: Any = source.data.get("project")
+    if not isinstance(table, dict):
+        raise ProjectError("missing [project] table", path=CONFIG_NAME)
+    for key in sorted(set(source.data) - {"project"}):
+        log.warning("%s:%s: unknown table or key '%s' ignored", CONFIG_NAME, source.line_of(key), key)
+    for key in sorted(set(table) - _KNOWN_KEYS):
+        log.warning(
+            "%s:%s: unknown key 'project.%s' ignored",
+            CONFIG_NAME,
+            source.line_of(f"project.{key}"),
+            key,
+        )
+
+    name = table.get("name", root.name)
+    if not isinstance(name, str) or not name.strip():
+        problem("project.name", f"'name' must be a non-empty string, found {name!r}")
+        name = root.name
+
+    languages: tuple[str, ...] = ()
+    raw_languages = table.get("languages")
+    if not isinstance(raw_languages, list) or not raw_languages:
+        problem(
+            "project.languages",
+            f'\'languages\' must be a non-empty list such as ["es", "en"], found {raw_languages!r}',
+        )
+    else:
+        bad = [lang for lang in raw_languages if not isinstance(lang, str) or not LANGUAGE_CODE.match(lang)]
+        if bad:
+            problem(
+                "project.languages",
+                f"language codes look like 'es', 'qu' or 'es_PE', found {bad!r}",
+            )
+        elif len(set(raw_languages)) != len(raw_languages):
+            problem("project.languages", f"'languages' lists a language twice: {raw_languages!r}")
+        else:
+            languages = tuple(raw_languages)
+
+    source_language = table.get("source_language", "en")
+    if not isinstance(source_language, str) or not LANGUAGE_CODE.match(source_language):
+        problem(
+            "project.source_language",
+            f"'source_language' must be a language code, found {source_language!r}",
+        )
+        source_language = "en"
+
+    output = table.get("output", "dist")
+    if not isinstance(output, str) or not output.strip():
+        problem("project.output", f"'output' must be a folder name, found {output!r}")
+        output = "dist"
+    output_path = (root / output).resolve()
+    if output_path == root or root not in output_path.parents:
+        problem("project.output", f"'output' must be a folder inside the project, found {output!r}")
+
+    paper = table.get("paper", "a4")
+    if paper not in PAPERS:
+        problem("project.paper", f"'paper' must be one of {', '.join(PAPERS)}, found {paper!r}")
+        paper = "a4"
+
+    locales = table.get("locales", {})
+    if not isinstance(locales, dict) or not all(
+        isinstance(v, str) and LANGUAGE_CODE.match(v) for v in locales.values()
+    ):
+        problem("project.locales", '[project.locales] maps a language to a locale, such as en = "en_GB"')
+        locales = {}
+
+    apostrophe = table.get("apostrophe", DEFAULT_APOSTROPHE)
+    if not isinstance(apostrophe, str) or len(apostrophe) != 1:
+        problem("project.apostrophe", f"'apostrophe' must be one character, found {apostrophe!r}")
+        apostrophe = DEFAULT_APOSTROPHE
+
+    if problems:
+        raise ProjectError("\n".join(problems))
+    return Project(
+        root=root,
+        name=name,
+        languages=languages,
+        source_language=source_language,
+        output=output_path,
+        paper=paper,
+        locales=MappingProxyType(dict(locales)),
+        apostrophe=apostrophe,
+    )

@@ -1,0 +1,133 @@
+"""Jinja: one environment per format and language, and its errors made readable.
+
+Templates are trusted code written by designers; the text they receive is not
+trusted, so autoescape is on, unknown names fail loudly (StrictUndefined) and
+every gettext call goes through the page's own :class:`~qillqa.catalogs.Translator`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+from jinja2.utils import missing
+
+from qillqa.catalogs import Translator
+from qillqa.errors import QillqaError, TemplateError
+from qillqa.formats import Format
+from qillqa.project import Project
+
+_DATE_STYLES = ("full", "long", "medium", "short")
+
+
+class Namespace:
+    """Read-only fields for templates, named so errors can say where a field is missing."""
+
+    def __init__(self, name: str, values: Mapping[str, Any]) -> None:
+        self.__dict__.update(values)
+        self._qillqa_name = name
+
+    def __getattr__(self, name: str) -> Any:  # only reached for fields that do not exist
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"<{self._qillqa_name}>"
+
+
+class Undefined(jinja2.StrictUndefined):
+    """StrictUndefined that names the object a missing field was asked of."""
+
+    @property
+    def _undefined_message(self) -> str:
+        if self._undefined_hint:
+            return self._undefined_hint
+        obj = self._undefined_obj
+        if obj is missing:
+            return f"{self._undefined_name!r} is undefined"
+        if isinstance(obj, Namespace):
+            return f"'{obj._qillqa_name}' has no field {self._undefined_name!r}"
+        return str(super()._undefined_message)
+
+
+def _date(locale: Locale, value: dt.date, style: str = "long") -> str:
+    if style in _DATE_STYLES:
+        return str(format_date(value, style, locale=locale))
+    moment = dt.datetime.combine(value, dt.time(12)) if not isinstance(value, dt.datetime) else value
+    return str(format_skeleton(style, moment, locale=locale))
+
+
+def _time(locale: Locale, value: dt.time, style: str = "short") -> str:
+    return str(format_time(value, style, locale=locale))
+
+
+def environment(
+    fmt: Format,
+    locale: Locale,
+    translator: Translator,
+    extra_filters: Mapping[str, Any] | None = None,
+) -> jinja2.Environment:
+    """A Jinja environment for one format in one language."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(fmt.folder),
+        autoescape=True,
+        undefined=Undefined,
+        extensions=["jinja2.ext.i18n"],
+        keep_trailing_newline=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translator.gettext,
+        translator.ngettext,
+        newstyle=True,
+        pgettext=translator.pgettext,
+        npgettext=translator.npgettext,
+    )
+    env.filters["date"] = partial(_date, locale)
+    env.filters["time"] = partial(_time, locale)
+    env.filters.update(extra_filters or {})
+    return env
+
+
+def render(env: jinja2.Environment, fmt: Format, project: Project, context: Mapping[str, Any]) -> str:
+    """Render the format's entry template; Jinja errors become :class:`TemplateError`."""
+    try:
+        return env.get_template(fmt.entry).render(context)
+    except QillqaError:
+        raise
+    except Exception as exc:
+        raise translate_jinja_error(exc, fmt.folder / fmt.entry, project) from exc
+
+
+def translate_jinja_error(exc: BaseException, path: Path, project: Project) -> BaseException:
+    """A :class:`TemplateError` naming file and line for a Jinja error, else ``exc`` itself."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = Path(exc.filename) if exc.filename else path
+        return TemplateError(
+            f"template syntax error: {exc.message}", path=project.relative(where), line=exc.lineno
+        )
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return TemplateError(f"template not found: {exc.name}", path=project.relative(path))
+    if isinstance(exc, jinja2.UndefinedError):
+        where, line = _template_frame(exc, project) or (path, None)
+        return TemplateError(
+            f"undefined template variable: {exc.message}", path=project.relative(where), line=line
+        )
+    return exc
+
+
+def _template_frame(exc: BaseException, project: Project) -> tuple[Path, int] | None:
+    """The innermost traceback frame inside the project's templates."""
+    root = project.templates_dir.resolve()
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        candidate = Path(frame.filename)
+        if candidate.is_absolute() and root in candidate.resolve().parents and frame.lineno:
+            found = (candidate, frame.lineno)
+    return found

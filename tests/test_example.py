@@ -1,0 +1,129 @@
+"""The repository's own example flyer, built for real and read back from the PDFs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from pypdf import PdfReader
+from tests.conftest import LANGUAGES, REPO
+
+A5 = (419.5, 595.3)
+REVIEW_PENDING = "Machine-drafted: awaits review by a native Quechua speaker."
+
+
+def pdf(root: Path, lang: str) -> PdfReader:
+    return PdfReader(root / "dist" / "peru-solidarity" / f"peru-solidarity-flyer-a5-{lang}.pdf")
+
+
+def text_of(reader: PdfReader) -> str:
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def translated(lang: str, context: str, msgid: str) -> str:
+    with open(REPO / "locales" / lang / "LC_MESSAGES" / "peru-solidarity.po", "rb") as handle:
+        message = read_po(handle).get(msgid, context=context)
+    assert message is not None and message.string, f"{lang}: {context} {msgid!r} is not translated"
+    return str(message.string)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_two_a5_pages(built_example: tuple[Path, list[logging.LogRecord]], lang: str) -> None:
+    reader = pdf(built_example[0], lang)
+    assert len(reader.pages) == 2
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) == A5
+
+
+@pytest.mark.parametrize("lang", ["es", "qu"])
+def test_translated_headline_replaces_source(
+    built_example: tuple[Path, list[logging.LogRecord]], lang: str
+) -> None:
+    text = text_of(pdf(built_example[0], lang)).casefold()
+    headline = translated(lang, "headline", "Peru is not alone")
+    assert headline.casefold() in text
+    assert "peru is not alone" not in text
+
+
+def test_english_headline(built_example: tuple[Path, list[logging.LogRecord]]) -> None:
+    assert "peru is not alone" in text_of(pdf(built_example[0], "en")).casefold()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_font_embedded_and_subset(
+    built_example: tuple[Path, list[logging.LogRecord]], lang: str
+) -> None:
+    names = set()
+    for page in pdf(built_example[0], lang).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = (
+                font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                if "/DescendantFonts" in font
+                else font["/FontDescriptor"]
+            )
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font[
+                "/BaseFont"
+            ]
+            names.add(str(font["/BaseFont"]))
+    assert all(re.match(r"^/[A-Z]{6}\+", name) for name in names), names  # subset prefix
+    # Only the format's own fonts: a system fallback font would mean a missing glyph.
+    families = {name.split("+", 1)[1].split(",")[0].removesuffix("-Bold") for name in names}
+    assert families == {"Barlow-Condensed", "Fira-Sans"}, families
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_language_and_title_metadata(built_example: tuple[Path, list[logging.LogRecord]], lang: str) -> None:
+    reader = pdf(built_example[0], lang)
+    assert reader.trailer["/Root"]["/Lang"] == lang
+    title = reader.metadata.title
+    expected = (
+        "Solidarity with the people of Peru"
+        if lang == "en"
+        else translated(lang, "title", "Solidarity with the people of Peru")
+    )
+    assert title == expected
+    assert reader.metadata.author is None
+
+
+def test_no_warnings_while_rendering(built_example: tuple[Path, list[logging.LogRecord]]) -> None:
+    problems = [r.getMessage() for r in built_example[1] if r.levelno >= logging.WARNING]
+    assert problems == []
+
+
+def quechua_entries() -> list[tuple[str, object]]:
+    entries = []
+    for po in sorted((REPO / "locales" / "qu" / "LC_MESSAGES").glob("*.po")):
+        with open(po, "rb") as handle:
+            entries += [(po.name, m) for m in read_po(handle) if m.id and m.string]
+    return entries
+
+
+def test_quechua_is_translated_and_marked_for_review() -> None:
+    entries = quechua_entries()
+    assert len(entries) >= 20
+    for name, message in entries:
+        comments = " ".join(message.user_comments)  # type: ignore[attr-defined]
+        assert REVIEW_PENDING in comments or "Reviewed by" in comments, (name, message.id)  # type: ignore[attr-defined]
+
+
+def test_quechua_uses_one_apostrophe() -> None:
+    for name, message in quechua_entries():
+        text = message.string  # type: ignore[attr-defined]
+        assert "'" not in text and "\u2019" not in text, (name, text)
+    assert any("\u02bc" in m.string for _, m in quechua_entries())  # type: ignore[attr-defined]
+
+
+def test_a_leaflet_with_only_a_headline_builds(example: Path) -> None:
+    from qillqa.build import build
+    from qillqa.project import load_project
+
+    folder = example / "leaflets" / "bare"
+    folder.mkdir()
+    (folder / "leaflet.toml").write_text('title = "Bare"\nformats = ["flyer-a5"]\n[text]\nheadline = "Only this"\n')
+    written = build(load_project(example), ["bare"], languages=["en"]).written
+    assert [p.name for p in written] == ["bare-flyer-a5-en.pdf"]
+    assert "Only this" in text_of(PdfReader(written[0])).replace("ONLY THIS", "Only this")
