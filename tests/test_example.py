@@ -123,7 +123,9 @@ def test_a_leaflet_with_only_a_headline_builds(example: Path) -> None:
 
     folder = example / "leaflets" / "bare"
     folder.mkdir()
-    (folder / "leaflet.toml").write_text('title = "Bare"\nformats = ["flyer-a5"]\n[text]\nheadline = "Only this"\n')
+    (folder / "leaflet.toml").write_text(
+        'title = "Bare"\nformats = ["flyer-a5"]\n[text]\nheadline = "Only this"\n'
+    )
     written = build(load_project(example), ["bare"], languages=["en"]).written
     assert [p.name for p in written] == ["bare-flyer-a5-en.pdf"]
     assert "Only this" in text_of(PdfReader(written[0])).replace("ONLY THIS", "Only this")

@@ -13,11 +13,11 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from tests.conftest import DATA
 
 from qillqa.catalogs import load_catalog, render_po, update_catalog, write_catalog
 from qillqa.cli import cli
 from qillqa.project import Project, load_project
-from tests.conftest import DATA
 
 GOLDEN = DATA / "golden"
 
@@ -296,7 +296,8 @@ def test_draft_uses_fuzzy_and_stamps_pages(runner: CliRunner, mini: Path) -> Non
     edit(
         mini / "locales/es/LC_MESSAGES/templates.po",
         'msgstr "Cuándo"',
-        'msgstr "Cuándo"\n\nmsgctxt "qillqa"\nmsgid "Draft: translation under review"\nmsgstr "Borrador: traducción en revisión"',
+        'msgstr "Cuándo"\n\nmsgctxt "qillqa"\nmsgid "Draft: translation under review"\n'
+        'msgstr "Borrador: traducción en revisión"',
     )
     result = run(runner, mini, "build", "--lang", "es", "--draft")
     assert result.exit_code == 0, result.output
