@@ -106,7 +106,7 @@ _words = st.text(alphabet="abcdefghij ", min_size=1, max_size=12).map(str.strip)
 _rounds = st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["keep", "change", "drop"])), max_size=8)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     messages=st.dictionaries(_words, _words, min_size=1, max_size=8),
     rounds=st.lists(_rounds, min_size=1, max_size=3),
