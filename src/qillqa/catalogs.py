@@ -386,11 +386,14 @@ def update_catalog(path: Path, template: Catalog, language: str, project: Projec
             message.previous_id = previous[message.id, message.context]
         # A text that comes back gets its old translation back from the obsolete entries, as
         # fuzzy: PO files do not record whether an obsolete entry was fuzzy, so a translator checks.
+        # An exact old translation beats Babel's fuzzy guess from another message.
         key = _key(message)
-        if message.id and not message.string and key in catalog.obsolete:
+        if message.id and (not message.string or message.fuzzy) and key in catalog.obsolete:
             old = catalog.obsolete.pop(key)
-            message.string, message.user_comments = old.string, old.user_comments
-            message.flags = message.flags | {"fuzzy"}
+            if old.string:
+                message.string, message.user_comments = old.string, old.user_comments
+                message.flags = message.flags | {"fuzzy"}
+                message.previous_id = []
     # An obsolete entry without a translation has nothing to keep.
     for key in [k for k, m in catalog.obsolete.items() if not m.string]:
         del catalog.obsolete[key]
