@@ -379,6 +379,11 @@ def update_catalog(path: Path, template: Catalog, language: str, project: Projec
         return new_catalog(template, language, project)
     catalog = load_catalog(path, language, template.domain or "", project.relative(path))
     previous = {(m.id, m.context): m.previous_id for m in catalog if m.fuzzy and m.previous_id}
+    translated = [
+        PoMessage(m.id, m.string, context=m.context, user_comments=list(m.user_comments), flags=m.flags)
+        for m in [*catalog, *catalog.obsolete.values()]
+        if m.id and m.string
+    ]
     catalog.update(template, update_creation_date=True)
     # Babel carries a previous msgid only for matches it makes now; keep the earlier ones too.
     for message in catalog:
@@ -397,10 +402,27 @@ def update_catalog(path: Path, template: Catalog, language: str, project: Projec
     # An obsolete entry without a translation has nothing to keep.
     for key in [k for k, m in catalog.obsolete.items() if not m.string]:
         del catalog.obsolete[key]
+    # The safety net: a translation that is nowhere in the result any more is kept as obsolete.
+    kept = {_text(m.string) for m in [*catalog, *catalog.obsolete.values()] if m.string}
+    for message in translated:
+        key = _key(message)
+        if _text(message.string) in kept:
+            continue
+        if key not in catalog.obsolete and key not in catalog:
+            catalog.obsolete[key] = message
+        else:  # pragma: no cover - no known case reaches it
+            raise CatalogError(
+                f"updating would lose the translation of {message.id!r}; nothing written",
+                path=project.relative(path),
+            )
     return catalog
 
 
-def _key(message: PoMessage) -> object:
+def _text(string: object) -> str:
+    return "\x00".join(string) if isinstance(string, tuple | list) else str(string)
+
+
+def _key(message: PoMessage) -> str | tuple[str, str]:
     """The key Babel files a message under in a catalogue."""
     msgid = message.id[0] if isinstance(message.id, list | tuple) else message.id
     return (msgid, message.context) if message.context else msgid
