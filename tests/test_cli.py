@@ -49,7 +49,7 @@ def test_build_writes_and_prints_each_file(
     runner: CliRunner, mini: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(mini)
-    result = runner.invoke(cli, ["build"])
+    result = runner.invoke(cli, ["build", "--format", "card"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "dist/hello/hello-card-es.pdf",
@@ -92,7 +92,7 @@ def test_strict_fails_on_fuzzy(runner: CliRunner, mini: Path) -> None:
     ("args", "message"),
     [
         (["build", "nope"], "Error: unknown leaflet 'nope'; leaflets in this project: hello"),
-        (["build", "--format", "poster"], "Error: unknown format 'poster'; formats in this project: card"),
+        (["build", "--format", "poster"], "Error: unknown format 'poster'; formats in this project: booklet, card, sign, trio"),
         (
             ["build", "--lang", "fr"],
             "Error: unknown language 'fr'; this project has es, en (see qillqa.toml)",
@@ -139,12 +139,12 @@ def _bad(project: Path, relative: str, find: str, replace: str) -> None:
             "leaflets/hello/leaflet.toml",
             "date = 2026-12-05",
             'date = "soon"',
-            "leaflets/hello/leaflet.toml:9: 'event.date' must be a date",
+            "leaflets/hello/leaflet.toml:10: 'event.date' must be a date",
         ),
         (
             "leaflets/hello/leaflet.toml",
-            'formats = ["card"]',
-            'formats = ["card", "zine"]',
+            'formats = ["card",',
+            'formats = ["card", "zine",',
             "leaflets/hello/leaflet.toml:2: unknown format 'zine'",
         ),
         (

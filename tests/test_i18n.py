@@ -197,17 +197,16 @@ def test_status_counts(runner: CliRunner, mini: Path) -> None:
     result = run(runner, mini, "i18n", "status", "--json")
     assert result.exit_code == 0, result.output
     rows = {(r["domain"], r["language"]): r for r in json.loads(result.stdout)}
-    assert rows["hello", "es"] | {} == rows["hello", "es"]
     es = rows["hello", "es"]
-    assert (es["translated"], es["fuzzy"], es["untranslated"], es["total"]) == (2, 1, 0, 3)
-    assert (es["translated_words"], es["fuzzy_words"], es["untranslated_words"]) == (3, 4, 0)
-    assert es["percent"] == 66.7
+    assert (es["translated"], es["fuzzy"], es["untranslated"], es["total"]) == (2, 1, 2, 5)
+    assert (es["translated_words"], es["fuzzy_words"], es["untranslated_words"]) == (3, 4, 2)
+    assert es["percent"] == 40.0
     assert rows["templates", "es"]["untranslated"] == 1  # the draft stamp
     assert rows["hello", "en"]["percent"] == 100.0
-    result = run(runner, mini, "i18n", "status", "--min-percent", "60", "--lang", "es")
+    result = run(runner, mini, "i18n", "status", "--min-percent", "45", "--lang", "es")
     assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: below 60%: templates [es] 50.0%"
-    assert "hello                es          2      1      0" in result.stdout
+    assert result.stderr.strip() == "Error: below 45%: hello [es] 40.0%"
+    assert "hello                es          2      1      2" in result.stdout
 
 
 # -- check -----------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_new_adds_a_leaflet_that_builds(runner: CliRunner, mini: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0].endswith("leaflets/water-march/leaflet.toml")
     text = (mini / "leaflets" / "water-march" / "leaflet.toml").read_text()
-    assert 'formats = ["card"]' in text
+    assert 'formats = ["booklet"]' in text  # no flyer in this project: its first format
     result = runner.invoke(cli, ["--project", str(mini), "build", "water-march", "--lang", "en"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["--project", str(mini), "new", "water-march"])

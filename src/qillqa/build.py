@@ -25,7 +25,7 @@ from qillqa.formats import Format, format_names, load_format
 from qillqa.fsutil import atomic_write_bytes
 from qillqa.localize import localize
 from qillqa.project import Project
-from qillqa.rendering import PageMetadata, ProjectFetcher, render_pdf
+from qillqa.rendering import PageMetadata, ProjectFetcher, check_pages, finish_pdf, pad_pages, render_document
 from qillqa.templating import Namespace, environment, render
 
 log = logging.getLogger(__name__)
@@ -35,17 +35,39 @@ BASE_FONT_SIZE_PT = 12
 
 
 @dataclass(frozen=True)
+class Variant:
+    """How an output is printed: at home (the default), in a print shop, or toner-saving mono."""
+
+    print_shop: bool = False
+    mono: bool = False
+
+    @property
+    def suffix(self) -> str:
+        return ("-print-shop" if self.print_shop else "") + ("-mono" if self.mono else "")
+
+    @property
+    def classes(self) -> str:
+        return " ".join(name for name, on in (("print-shop", self.print_shop), ("mono", self.mono)) if on)
+
+
+@dataclass(frozen=True)
 class Job:
-    """One output: a leaflet in one format and one language."""
+    """One output: a leaflet in one format, in one language (or all, for a multilingual format)."""
 
     leaflet: Leaflet
     format: Format
-    language: str
+    languages: tuple[str, ...]
     output: Path
+    variant: Variant = Variant()
+
+    @property
+    def language(self) -> str:
+        """The page's main language: the only one, or the first of a multilingual sheet."""
+        return self.languages[0]
 
     @property
     def label(self) -> str:
-        return f"{self.leaflet.name} {self.format.name} [{self.language}]"
+        return f"{self.leaflet.name} {self.format.name} [{'+'.join(self.languages)}]"
 
 
 @dataclass
@@ -54,8 +76,12 @@ class BuildResult:
     misses: list[Miss] = field(default_factory=list)
 
 
-def output_path(output: Path, leaflet: str, fmt: str, language: str) -> Path:
-    return output / leaflet / f"{leaflet}-{fmt}-{language}.pdf"
+def output_path(
+    output: Path, leaflet: str, fmt: str, language: str | None, variant: Variant = Variant()
+) -> Path:
+    """``<output>/<leaflet>/<leaflet>-<format>[-<lang>][-print-shop][-mono].pdf``."""
+    stem = f"{leaflet}-{fmt}" + (f"-{language}" if language else "") + variant.suffix
+    return output / leaflet / f"{stem}.pdf"
 
 
 def plan(
@@ -64,6 +90,7 @@ def plan(
     formats: Iterable[str] = (),
     languages: Iterable[str] = (),
     output: Path | None = None,
+    variant: Variant = Variant(),
 ) -> list[Job]:
     """The jobs for the selection; empty selections mean everything."""
     names = select_leaflets(project, tuple(leaflets))
@@ -84,23 +111,24 @@ def plan(
                     f"unknown format {fmt_name!r} in 'formats'; formats in this project: "
                     f"{', '.join(format_names(project)) or 'none'}",
                     path=path,
-                    line=_line_of_formats(leaflet),
+                    line=leaflet.formats_line,
                 )
             if wanted_formats and fmt_name not in wanted_formats:
                 continue
             if fmt_name not in loaded_formats:
                 loaded_formats[fmt_name] = load_format(project, fmt_name)
+            fmt = loaded_formats[fmt_name]
+            if fmt.multilingual:
+                jobs.append(
+                    Job(leaflet, fmt, langs, output_path(root, name, fmt_name, None, variant), variant)
+                )
+                continue
             for language in langs:
-                target = output_path(root, name, fmt_name, language)
-                jobs.append(Job(leaflet, loaded_formats[fmt_name], language, target))
+                target = output_path(root, name, fmt_name, language, variant)
+                jobs.append(Job(leaflet, fmt, (language,), target, variant))
     if wanted_formats and not jobs and names:
         raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
     return jobs
-
-
-def _line_of_formats(leaflet: Leaflet) -> int | None:
-    lines = (leaflet.folder / LEAFLET_FILE).read_text(encoding="utf-8").splitlines()
-    return next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith("formats")), None)
 
 
 def babel_locale(project: Project, language: str) -> Locale:
@@ -120,17 +148,50 @@ class Page:
     html: str
     title: str
     misses: list[Miss]
+    #: For a format with a page per list item: how many items, so how many pages.
+    items: int = 0
+
+
+def language_name(language: str) -> str:
+    """A language's name in that language ("español", "Runasimi"), or its code."""
+    try:
+        return str(Locale.parse(language).get_display_name(language) or language)
+    except (UnknownLocaleError, ValueError):
+        return language
 
 
 def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     """The job's final HTML, and the messages that fell back to the source."""
-    content = catalogues.translator(job.language, job.leaflet.domain)
     labels = catalogues.translator(job.language, TEMPLATES_DOMAIN)
-    env = environment(job.format, babel_locale(project, job.language), labels)
-    leaflet = localize(job.leaflet, job.language, content)
+    used = []
+    versions = []
+    for language in project.languages:
+        translator = catalogues.translator(language, job.leaflet.domain)
+        version = localize(job.leaflet, language, translator)
+        if language in job.languages:
+            used.append(translator)
+        versions.append(
+            Namespace(
+                "language",
+                {
+                    "code": language,
+                    "tag": language.replace("_", "-"),
+                    "name": language_name(language),
+                    "leaflet": version,
+                },
+            )
+        )
+    leaflet = next(v.leaflet for v in versions if v.code == job.language)
+
+    def locales(language: str | None) -> Locale:
+        return babel_locale(project, language or job.language)
+
+    env = environment(job.format, locales, labels)
     context = {
         "lang": job.language.replace("_", "-"),
         "leaflet": leaflet,
+        "languages": versions,
+        "variant": job.variant.classes,
         "format": Namespace("format", {"name": job.format.name, "pages": job.format.pages}),
     }
     html = render(env, job.format, project, context)
@@ -139,7 +200,11 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
         html = _insert_before_body_end(
             html, f'<div class="qillqa-draft" lang="{context["lang"]}">{stamp}</div>'
         )
-    return Page(html, unescape(str(leaflet.title)), content.misses + labels.misses)
+    listed = job.leaflet.text.get(job.format.pages_per) if job.format.pages_per else None
+    items = len(listed) if isinstance(listed, tuple) else 0
+    # Fields are translated as the template reads them: collect what was missing only now.
+    misses = [miss for translator in used for miss in translator.misses]
+    return Page(html, unescape(str(leaflet.title)), misses + labels.misses, items)
 
 
 def _insert_before_body_end(html: str, fragment: str) -> str:
@@ -155,13 +220,21 @@ DRAFT_CSS = """
 """
 
 
-def stylesheet(fmt: Format, scale: float = 1.0) -> str:
-    """What qillqa adds to every template's CSS: fonts, page size, root type size."""
+#: Print shops: 3 mm bleed and crop marks; WeasyPrint then sets TrimBox and BleedBox.
+PRINT_SHOP_CSS = "@page { bleed: 3mm !important; marks: crop !important; }"
+#: No automatic hyphenation for languages without a trustworthy dictionary (Quechua).
+HYPHENATION_CSS = ":lang(qu) * { hyphens: manual !important; }"
+
+
+def stylesheet(fmt: Format, scale: float = 1.0, variant: Variant = Variant()) -> str:
+    """What qillqa adds to every template's CSS: fonts, page size, root type size, variant."""
     size = BASE_FONT_SIZE_PT * scale
     return "\n".join(
         (
             font_css(fmt.fonts),
             f"@page {{ size: {fmt.width_mm}mm {fmt.height_mm}mm !important; }}",
+            PRINT_SHOP_CSS if variant.print_shop else "",
+            HYPHENATION_CSS,
             f"html {{ font-size: {size:.3f}pt !important; }}",
             # WeasyPrint hyphenates with U+2010, which many fonts lack: a fallback font would sneak in.
             'html { hyphenate-character: "-"; }',
@@ -178,9 +251,10 @@ def build(
     output: Path | None = None,
     policy: Policy = Policy.FALLBACK,
     on_written: Callable[[Path], None] | None = None,
+    variant: Variant = Variant(),
 ) -> BuildResult:
     """Build the selected outputs; see the module docstring."""
-    jobs = plan(project, leaflets, formats, languages, output)
+    jobs = plan(project, leaflets, formats, languages, output, variant)
     if policy is Policy.STRICT:
         from qillqa.checks import ERROR
         from qillqa.i18n import check
@@ -200,19 +274,7 @@ def build(
                 f"{job.label}: {len(page.misses)} message(s) not translated (--strict):\n"
                 + "\n".join(describe_misses(project, [job.leaflet], page.misses))
             )
-        roots = [project.root, *{face.path.parent for face in faces(job.format.fonts)}]
-        pdf = render_pdf(
-            page.html,
-            job.format,
-            stylesheet(job.format),
-            ProjectFetcher(roots),
-            PageMetadata(
-                title=page.title,
-                subject=job.format.description,
-                language=job.language.replace("_", "-"),
-            ),
-            job.label,
-        )
+        pdf = render_job(job, page, project)
         atomic_write_bytes(job.output, pdf)
         result.written.append(job.output)
         if on_written:
@@ -222,6 +284,36 @@ def build(
         for line in describe_misses(project, leaflets_built, result.misses):
             log.warning("%s", line)
     return result
+
+
+#: Auto-fit tries these type scales in turn, down to the format's ``min_scale``.
+SCALE_STEP = 0.025
+
+
+def render_job(job: Job, page: Page, project: Project) -> bytes:
+    """Render, fitting the type if the text overflows, and return the checked PDF."""
+    fmt = job.format
+    fetcher = ProjectFetcher([project.root, *{face.path.parent for face in faces(fmt.fonts)}])
+    expected = fmt.expected_pages(page.items)
+    scale = 1.0
+    while True:
+        document = render_document(page.html, fmt, stylesheet(fmt, scale, job.variant), fetcher, job.label)
+        overflow = check_pages(
+            document, fmt, expected, job.label, fail=scale - SCALE_STEP < fmt.min_scale - 1e-9
+        )
+        if not overflow:
+            break
+        scale = round(scale - SCALE_STEP, 3)
+    if scale < 1:
+        log.warning(
+            "%s: the text was long, so the type was set at %d%% to fit", job.label, round(scale * 100)
+        )
+    if fmt.pages_multiple > 1:
+        document = pad_pages(document, fmt, fetcher, stylesheet(fmt, scale, job.variant))
+    return finish_pdf(
+        document,
+        PageMetadata(title=page.title, subject=fmt.description, language=job.language.replace("_", "-")),
+    )
 
 
 def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[Miss]) -> list[str]:

@@ -137,6 +137,15 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
 @click.option(
     "--draft", is_flag=True, help="Use fuzzy translations too, and stamp every page as a draft under review."
 )
+@click.option(
+    "--print-shop",
+    is_flag=True,
+    help="For a print shop: 3 mm bleed and crop marks (files end in -print-shop).",
+)
+@click.option("--mono", is_flag=True, help="Toner-saving greyscale variant (files end in -mono).")
+@click.option(
+    "--png", is_flag=True, help="Also write PNG images of every page, 1080 px wide, beside each PDF."
+)
 @click.pass_obj
 def build(
     state: State,
@@ -146,6 +155,9 @@ def build(
     output: Path | None,
     strict: bool,
     draft: bool,
+    print_shop: bool,
+    mono: bool,
+    png: bool,
 ) -> None:
     """Build PDFs for LEAFLETS (default: all) in every format and language.
 
@@ -159,12 +171,22 @@ def build(
       qillqa build
       qillqa build peru-solidarity --lang es,qu --format flyer-a5
     """
+    from qillqa.build import Variant
     from qillqa.build import build as run_build
     from qillqa.catalogs import Policy
 
     if strict and draft:
         raise click.UsageError("--strict and --draft cannot be used together")
     project = state.project()
+
+    def written(path: Path) -> None:
+        click.echo(_relative(path))
+        if png:
+            from qillqa.images import pdf_to_pngs
+
+            for image in pdf_to_pngs(path):
+                click.echo(_relative(image))
+
     run_build(
         project,
         leaflets,
@@ -172,7 +194,8 @@ def build(
         languages,
         output=output.resolve() if output else None,
         policy=Policy.STRICT if strict else Policy.DRAFT if draft else Policy.FALLBACK,
-        on_written=lambda path: click.echo(_relative(path)),
+        on_written=written,
+        variant=Variant(print_shop=print_shop, mono=mono),
     )
 
 

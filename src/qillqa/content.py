@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
@@ -54,9 +54,13 @@ TEXT_FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
         "background": FieldSpec(Kind.DOCUMENT, "One paragraph of the background story."),
         "organisers": FieldSpec(Kind.INLINE, "Who calls the event."),
         "contact": FieldSpec(Kind.INLINE, "How to contact the organisers."),
+        "slogans": FieldSpec(Kind.LIST, "A slogan for a placard, printed huge: keep it short."),
+        "pamphlet": FieldSpec(Kind.DOCUMENT, "One paragraph, heading or list item of the pamphlet."),
     }
 )
-_TOP_KEYS = {"title", "formats", "text", "event", "link"}
+_TOP_KEYS = {"title", "formats", "text", "event", "link", "images"}
+_IMAGE_KEYS = {"file", "alt"}
+IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp"}
 _EVENT_KEYS = {"date", "start", "end", "timezone", "place", "address"}
 _LINK_KEYS = {"url"}
 
@@ -104,6 +108,15 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture in the leaflet's folder, with translatable alt text."""
+
+    name: str
+    path: Path
+    alt: Message
+
+
+@dataclass(frozen=True)
 class Leaflet:
     """A leaflet's validated source text and settings."""
 
@@ -114,6 +127,9 @@ class Leaflet:
     text: Mapping[str, TextValue]
     event: Event | None
     link: Link | None
+    #: Where ``formats`` is written, for messages about an unknown format.
+    formats_line: int | None = None
+    images: Mapping[str, Image] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def domain(self) -> str:
@@ -132,6 +148,8 @@ class Leaflet:
                 yield from value
         if self.event and self.event.place:
             yield self.event.place
+        for image in self.images.values():
+            yield image.alt
 
 
 def leaflet_names(project: Project) -> tuple[str, ...]:
@@ -251,10 +269,46 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
             else:
                 link = Link(url)
 
+    images: dict[str, Image] = {}
+    raw_images = data.get("images", {})
+    if not isinstance(raw_images, dict):
+        problems.add(
+            "images",
+            '[images] must be a table of pictures, such as logo = { file = "logo.svg", alt = "..." }',
+        )
+        raw_images = {}
+    for image_name, raw in raw_images.items():
+        key = f"images.{image_name}"
+        if not isinstance(raw, dict) or not isinstance(raw.get("file"), str):
+            problems.add(key, f'\'{key}\' must be {{ file = "name.svg", alt = "what it shows" }}')
+            continue
+        problems.unknown(raw, _IMAGE_KEYS, f"{key}.")
+        file = (folder / raw["file"]).resolve()
+        if folder.resolve() not in file.parents:
+            problems.add(key, f"'{key}' must be a file inside the leaflet folder, found {raw['file']!r}")
+        elif not file.is_file():
+            problems.add(key, f"'{key}' names {raw['file']!r}, which does not exist")
+        elif file.suffix.lower() not in IMAGE_TYPES:
+            problems.add(key, f"'{key}' must be one of {', '.join(sorted(IMAGE_TYPES))}, found {file.name!r}")
+        elif alt := message(
+            key, raw.get("alt"), f"{key}.alt", "Describes the picture for people who cannot see it."
+        ):
+            images[image_name] = Image(image_name, file, alt)
+
     if problems.problems:
         raise ContentError("\n".join(problems.problems))
     assert title is not None
-    return Leaflet(name, folder, title, formats, MappingProxyType(text), event, link)
+    return Leaflet(
+        name,
+        folder,
+        title,
+        formats,
+        MappingProxyType(text),
+        event,
+        link,
+        source.line_of("formats"),
+        MappingProxyType(images),
+    )
 
 
 def _document(

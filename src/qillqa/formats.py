@@ -15,11 +15,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from qillqa.content import TEXT_FIELDS, Kind
 from qillqa.errors import TemplateError, UsageError
 from qillqa.project import Project
 from qillqa.tomlsrc import load_toml
 
 MANIFEST = "format.toml"
+#: Text fields that are lists, which a format may make one page per item of.
+LIST_FIELDS = frozenset(name for name, spec in TEXT_FIELDS.items() if spec.kind is Kind.LIST)
 MM_PER_PT = 25.4 / 72
 #: Trimmed page sizes in millimetres, portrait.
 PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
@@ -56,6 +59,20 @@ class Format:
     min_scale: float = 1.0
     #: About how many characters each text field has room for, for translators.
     room: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: One page per item of this list field (``pages = "slogans"``), instead of ``pages``.
+    pages_per: str | None = None
+    #: Booklets: pad with blank pages (before the last) to a multiple of this, at least ``pages``.
+    pages_multiple: int = 1
+    #: One output for all the project's languages.
+    multilingual: bool = False
+
+    def expected_pages(self, items: int = 0) -> int | None:
+        """The page count a render must have (``None``: any multiple, checked separately)."""
+        if self.pages_per is not None:
+            return items
+        if self.pages_multiple > 1:
+            return None
+        return self.pages
 
     @property
     def size_pt(self) -> tuple[float, float]:
@@ -114,9 +131,26 @@ def load_format(project: Project, name: str) -> Format:
         if orientation == "landscape":
             width, height = height, width
     pages = table.get("pages")
+    pages_per = None
+    multiple = table.get("pages_multiple", 1)
+    if isinstance(pages, str) and pages in LIST_FIELDS:
+        pages_per, pages = pages, 1
+    elif "pages_multiple" in table:
+        pages = table.get("min_pages", multiple)
     if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
-        problem("format.pages", f"'pages' must be a whole number of pages, found {pages!r}")
+        problem(
+            "format.pages",
+            "'pages' must be a whole number of pages or the name of a list field "
+            f"({', '.join(sorted(LIST_FIELDS))}), found {pages!r}",
+        )
         pages = 1
+    if not isinstance(multiple, int) or isinstance(multiple, bool) or multiple < 1:
+        problem("format.pages_multiple", f"'pages_multiple' must be a whole number, found {multiple!r}")
+        multiple = 1
+    multilingual = table.get("multilingual", False)
+    if not isinstance(multilingual, bool):
+        problem("format.multilingual", f"'multilingual' must be true or false, found {multilingual!r}")
+        multilingual = False
     min_scale = table.get("min_scale", 1.0)
     if not isinstance(min_scale, int | float) or not 0.5 <= min_scale <= 1:
         problem("format.min_scale", f"'min_scale' must be between 0.5 and 1, found {min_scale!r}")
@@ -157,6 +191,9 @@ def load_format(project: Project, name: str) -> Format:
         tuple(fonts),
         float(min_scale),
         MappingProxyType(dict(room)),
+        pages_per,
+        multiple,
+        multilingual,
     )
 
 

@@ -7,9 +7,11 @@ then through the Markdown renderer, so templates get escaped, ready HTML
 
 from __future__ import annotations
 
-from functools import partial
+import io
+from functools import cache, partial
 from typing import Any
 
+import segno
 from markupsafe import Markup, escape
 
 from qillqa import markup
@@ -24,22 +26,20 @@ def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespa
     def translate(message: Message) -> str:
         return translator.pgettext(message.context, message.text)
 
-    text: dict[str, Any] = {}
-    for name, spec in TEXT_FIELDS.items():
-        value = leaflet.text.get(name)
+    def field(name: str) -> Any:
+        spec, value = TEXT_FIELDS[name], leaflet.text.get(name)
         if spec.kind is Kind.INLINE:
-            text[name] = (
-                markup.inline(translate(value), language) if isinstance(value, Message) else Markup("")
-            )
-        elif spec.kind is Kind.LIST:
-            items = value if isinstance(value, tuple) else ()
-            text[name] = [markup.inline(translate(item), language) for item in items]
-        else:
-            text[name] = (
-                markup.document(value.source, partial(translator.pgettext, name), language)
-                if isinstance(value, Document)
-                else Markup("")
-            )
+            return markup.inline(translate(value), language) if isinstance(value, Message) else Markup("")
+        if spec.kind is Kind.LIST:
+            return [
+                markup.inline(translate(item), language)
+                for item in (value if isinstance(value, tuple) else ())
+            ]
+        if isinstance(value, Document):
+            return markup.document(value.source, partial(translator.pgettext, name), language)
+        return Markup("")
+
+    text = Namespace("leaflet.text", {}, {name: partial(field, name) for name in TEXT_FIELDS})
 
     event = None
     if leaflet.event is not None:
@@ -57,14 +57,41 @@ def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespa
         )
     link = None
     if leaflet.link is not None:
-        link = Namespace("leaflet.link", {"url": leaflet.link.url, "display": leaflet.link.display})
+        link = Namespace(
+            "leaflet.link",
+            {"url": leaflet.link.url, "display": leaflet.link.display, "qr": qr_svg(leaflet.link.url)},
+        )
+    images = {
+        name: Namespace(f"leaflet.images.{name}", {"url": image.path.as_uri(), "alt": translate(image.alt)})
+        for name, image in leaflet.images.items()
+    }
     return Namespace(
         "leaflet",
         {
             "name": leaflet.name,
             "title": escape(translate(leaflet.title)),
-            "text": Namespace("leaflet.text", text),
+            "text": text,
             "event": event,
             "link": link,
+            "images": images,
         },
     )
+
+
+@cache
+def qr_svg(url: str) -> Markup:
+    """A vector QR code of ``url`` as inline SVG: black modules, no background, quiet zone included."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(
+        buffer,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        border=4,
+        dark="#000",
+        light=None,
+        svgclass="qr",
+        lineclass=None,
+        omitsize=True,
+    )
+    return Markup(buffer.getvalue().decode("utf-8"))

@@ -101,19 +101,12 @@ def font_configuration() -> FontConfiguration:
     return _FONT_CONFIG
 
 
-def render_pdf(
-    html: str,
-    fmt: Format,
-    css: str,
-    fetcher: ProjectFetcher,
-    metadata: PageMetadata,
-    label: str,
-) -> bytes:
-    """Render ``html`` for ``fmt`` and return the PDF bytes, after checking its pages."""
+def render_document(html: str, fmt: Format, css: str, fetcher: ProjectFetcher, label: str) -> Any:
+    """Lay out ``html`` for ``fmt`` with WeasyPrint; a refused resource stops with an error."""
     font_config = font_configuration()
     with _weasyprint_warnings(label):
         try:
-            document = weasyprint.HTML(
+            return weasyprint.HTML(
                 string=html, base_url=fmt.folder.as_uri() + "/", url_fetcher=fetcher
             ).render(
                 font_config=font_config,
@@ -122,26 +115,34 @@ def render_pdf(
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{label}: {cause}") from exc
-        check_pages(document, fmt, label)
-        document.metadata.title = metadata.title
-        document.metadata.description = metadata.subject
-        document.metadata.lang = metadata.language
-        document.metadata.generator = f"qillqa {__version__}"
-        document.metadata.authors = []
+
+
+def finish_pdf(document: Any, metadata: PageMetadata) -> bytes:
+    """The PDF bytes of a checked document, with qillqa's metadata and no author."""
+    document.metadata.title = metadata.title
+    document.metadata.description = metadata.subject
+    document.metadata.lang = metadata.language
+    document.metadata.generator = f"qillqa {__version__}"
+    document.metadata.authors = []
+    with _weasyprint_warnings(metadata.title):
         pdf: bytes = document.write_pdf()
     return pdf
 
 
-def check_pages(document: Any, fmt: Format, label: str) -> None:
-    """The document must have the format's page count and size."""
+def check_pages(document: Any, fmt: Format, expected: int | None, label: str, fail: bool = True) -> bool:
+    """Check page count and size; ``True`` means "overflowed, try smaller type" (when not ``fail``)."""
     count = len(document.pages)
-    if count != fmt.pages:
-        if count > fmt.pages:
+    if expected is not None and count != expected:
+        if count > expected:
+            if not fail:
+                return True
+            field = overflow_field(document, expected)
+            where = f"the {field!r} text" if field else "the text"
             raise RenderError(
-                f"{label}: the text does not fit: it needs {count} pages, the format has {fmt.pages}; "
-                "shorten the text or the translation"
+                f"{label}: {where} does not fit: it needs {count} pages, the format has {expected}, "
+                f"even with the type at {round(fmt.min_scale * 100)}%; shorten the text or the translation"
             )
-        raise RenderError(f"{label}: the template made {count} pages, the format declares {fmt.pages}")
+        raise RenderError(f"{label}: the template made {count} pages, the format declares {expected}")
     width, height = fmt.size_pt
     for number, page in enumerate(document.pages, 1):
         got = (page.width * PX_TO_PT, page.height * PX_TO_PT)
@@ -151,3 +152,37 @@ def check_pages(document: Any, fmt: Format, label: str) -> None:
                 f"the format declares {width:.1f} x {height:.1f} pt; "
                 "the template's CSS must not set @page size"
             )
+    return False
+
+
+def overflow_field(document: Any, expected: int) -> str | None:
+    """The ``data-field`` of the first text pushed past the expected pages, if the template marks it."""
+
+    def walk(box: Any, field: str | None) -> str | None:
+        element = getattr(box, "element", None)
+        if element is not None and getattr(element, "get", None) and element.get("data-field"):
+            field = element.get("data-field")
+        if getattr(box, "text", None) and str(box.text).strip() and field:
+            return field
+        for child in getattr(box, "children", ()):
+            found = walk(child, field)
+            if found:
+                return found
+        return None
+
+    for page in document.pages[expected:]:
+        found = walk(page._page_box, None)
+        if found:
+            return found
+    return None
+
+
+def pad_pages(document: Any, fmt: Format, fetcher: ProjectFetcher, css: str) -> Any:
+    """Add blank pages before the last (the back cover) up to a multiple of ``fmt.pages_multiple``."""
+    count = len(document.pages)
+    target = max(fmt.pages, -(-count // fmt.pages_multiple) * fmt.pages_multiple)
+    if target == count:
+        return document
+    blank = render_document("<!DOCTYPE html><html><body></body></html>", fmt, css, fetcher, fmt.name).pages[0]
+    pages = [*document.pages[:-1], *[blank] * (target - count), document.pages[-1]]
+    return document.copy(pages)

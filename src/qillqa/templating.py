@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,21 @@ _DATE_STYLES = ("full", "long", "medium", "short")
 class Namespace:
     """Read-only fields for templates, named so errors can say where a field is missing."""
 
-    def __init__(self, name: str, values: Mapping[str, Any]) -> None:
+    def __init__(
+        self, name: str, values: Mapping[str, Any], lazy: Mapping[str, Callable[[], Any]] | None = None
+    ):
         self.__dict__.update(values)
         self._qillqa_name = name
+        self._qillqa_lazy = dict(lazy or {})
 
-    def __getattr__(self, name: str) -> Any:  # only reached for fields that do not exist
+    def __getattr__(self, name: str) -> Any:
+        # Lazy fields are computed when a template first reads them, so only the messages a
+        # page really prints count as used (and as missing, for --strict).
+        lazy = self.__dict__.get("_qillqa_lazy", {})
+        if name in lazy:
+            value = lazy.pop(name)()
+            self.__dict__[name] = value
+            return value
         raise AttributeError(name)
 
     def __repr__(self) -> str:
@@ -56,26 +66,36 @@ class Undefined(jinja2.StrictUndefined):
         return str(super()._undefined_message)
 
 
-def _date(locale: Locale, value: dt.date, style: str = "long") -> str:
+def _date(
+    locales: Callable[[str | None], Locale], value: dt.date, style: str = "long", language: str | None = None
+) -> str:
+    locale = locales(language)
     if style in _DATE_STYLES:
         return str(format_date(value, style, locale=locale))
     moment = dt.datetime.combine(value, dt.time(12)) if not isinstance(value, dt.datetime) else value
     return str(format_skeleton(style, moment, locale=locale))
 
 
-def _time(locale: Locale, value: dt.time, style: str = "short") -> str:
-    return str(format_time(value, style, locale=locale))
+def _time(
+    locales: Callable[[str | None], Locale], value: dt.time, style: str = "short", language: str | None = None
+) -> str:
+    return str(format_time(value, style, locale=locales(language)))
 
 
 def environment(
     fmt: Format,
-    locale: Locale,
+    locales: Callable[[str | None], Locale],
     translator: Translator,
     extra_filters: Mapping[str, Any] | None = None,
 ) -> jinja2.Environment:
-    """A Jinja environment for one format in one language."""
+    """A Jinja environment for one format in one language.
+
+    ``locales(None)`` is the page's locale, ``locales("qu")`` another language's, for the
+    ``date`` and ``time`` filters' optional language argument (multilingual sheets).
+    The loader looks in the format's folder, then in ``templates/``, so formats can share.
+    """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(fmt.folder),
+        loader=jinja2.FileSystemLoader([fmt.folder, fmt.folder.parent]),
         autoescape=True,
         undefined=Undefined,
         extensions=["jinja2.ext.i18n"],
@@ -89,8 +109,8 @@ def environment(
         pgettext=translator.pgettext,
         npgettext=translator.npgettext,
     )
-    env.filters["date"] = partial(_date, locale)
-    env.filters["time"] = partial(_time, locale)
+    env.filters["date"] = partial(_date, locales)
+    env.filters["time"] = partial(_time, locales)
     env.filters.update(extra_filters or {})
     return env
 
