@@ -92,7 +92,10 @@ def test_strict_fails_on_fuzzy(runner: CliRunner, mini: Path) -> None:
     ("args", "message"),
     [
         (["build", "nope"], "Error: unknown leaflet 'nope'; leaflets in this project: hello"),
-        (["build", "--format", "poster"], "Error: unknown format 'poster'; formats in this project: booklet, card, sign, trio"),
+        (
+            ["build", "--format", "poster"],
+            "Error: unknown format 'poster'; formats in this project: booklet, card, sign, trio",
+        ),
         (
             ["build", "--lang", "fr"],
             "Error: unknown language 'fr'; this project has es, en (see qillqa.toml)",

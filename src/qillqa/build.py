@@ -9,6 +9,8 @@ atomically to ``<output>/<leaflet>/<leaflet>-<format>-<lang>.pdf``.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import unescape
@@ -17,10 +19,18 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from markupsafe import escape
 
-from qillqa.catalogs import DRAFT_STAMP, TEMPLATES_DOMAIN, Catalogues, Miss, Policy, extract_templates
+from qillqa.catalogs import (
+    DRAFT_STAMP,
+    TEMPLATES_DOMAIN,
+    Catalogues,
+    Miss,
+    Policy,
+    Translator,
+    extract_templates,
+)
 from qillqa.content import LEAFLET_FILE, Leaflet, load_leaflet, select_leaflets
-from qillqa.errors import ContentError, QillqaError, UsageError
-from qillqa.fonts import faces, font_css
+from qillqa.errors import ContentError, QillqaError, RenderError, UsageError
+from qillqa.fonts import faces, font_css, missing_glyphs
 from qillqa.formats import Format, format_names, load_format
 from qillqa.fsutil import atomic_write_bytes
 from qillqa.localize import localize
@@ -204,7 +214,40 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     items = len(listed) if isinstance(listed, tuple) else 0
     # Fields are translated as the template reads them: collect what was missing only now.
     misses = [miss for translator in used for miss in translator.misses]
+    check_glyphs(job, html, [*used, labels])
     return Page(html, unescape(str(leaflet.title)), misses + labels.misses, items)
+
+
+def check_glyphs(job: Job, html: str, translators: list[Translator]) -> None:
+    """Every character printed must be in the format's fonts: no tofu, no silent fallback font."""
+    fmt = job.format
+    families = ", ".join(spec.family for spec in fmt.fonts)
+    for translator in translators:
+        for context, msgid, text in translator.used:
+            missing = missing_glyphs(text, fmt.fonts)
+            if missing:
+                where = f" ({context})" if context else ""
+                raise RenderError(
+                    f"{job.label}: {_describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
+                    f"translation of msgid{where} {msgid!r} in {translator.language!r}, "
+                    f"in {translator.domain}.po"
+                )
+    missing = missing_glyphs(unescape(re.sub(r"<[^>]*>", " ", _body(html))), fmt.fonts)
+    if missing:
+        raise RenderError(
+            f"{job.label}: {_describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
+            f"in the text of templates/{fmt.name}/{fmt.entry} or the leaflet's untranslated fields"
+        )
+
+
+def _describe_chars(chars: list[str]) -> str:
+    return ", ".join(f"U+{ord(c):04X} {c!r} ({unicodedata.name(c, 'unnamed')})" for c in chars)
+
+
+def _body(html: str) -> str:
+    """The document's body, without scripts, styles and inline SVG (which carry no printed text)."""
+    body = html[html.lower().find("<body") :]
+    return re.sub(r"(?is)<(style|script|svg)\b.*?</\1>", " ", body)
 
 
 def _insert_before_body_end(html: str, fragment: str) -> str:

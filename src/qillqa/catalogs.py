@@ -147,6 +147,8 @@ class Translator:
     policy: Policy = Policy.FALLBACK
     is_source: bool = False
     misses: list[Miss] = field(default_factory=list)
+    #: (context, msgid, text printed) for every message looked up, for the glyph check.
+    used: list[tuple[str | None, str, str]] = field(default_factory=list)
 
     def _lookup(self, context: str | None, msgid: str) -> Any:
         message = self.catalog.get(msgid, context=context) if self.catalog is not None else None
@@ -164,7 +166,9 @@ class Translator:
 
     def pgettext(self, context: str | None, message: str) -> str:
         found = self._lookup(context, message)
-        return str(found) if isinstance(found, str) else message
+        text = str(found) if isinstance(found, str) else message
+        self.used.append((context, message, text))
+        return text
 
     def gettext(self, message: str) -> str:
         return self.pgettext(None, message)

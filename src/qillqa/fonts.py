@@ -7,6 +7,7 @@ from the system, so a PDF looks the same wherever it is built.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -58,3 +59,31 @@ def faces(specs: tuple[FontSpec, ...]) -> tuple[FontFace, ...]:
 
 def font_css(specs: tuple[FontSpec, ...]) -> str:
     return "\n".join(face.css for face in faces(specs))
+
+
+#: Characters that never need a glyph: they are spacing controls or invisible break hints.
+INVISIBLE = frozenset("\n\r\t\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+@cache
+def coverage(specs: tuple[FontSpec, ...]) -> frozenset[int]:
+    """Code points that at least one of the format's faces can draw.
+
+    Anything else would make WeasyPrint fall back to a system font, or draw tofu.
+    """
+    from fontTools.ttLib import TTFont  # local: only glyph checks need it
+
+    points: set[int] = set()
+    for face in faces(specs):
+        with TTFont(face.path, lazy=True) as font:
+            points.update(font.getBestCmap() or {})
+    return frozenset(points)
+
+
+def missing_glyphs(text: str, specs: tuple[FontSpec, ...]) -> list[str]:
+    """The distinct characters of ``text`` that none of the format's fonts can draw."""
+    covered = coverage(specs)
+    # Pango draws the Unicode spaces itself when a font lacks them (category Zs).
+    return sorted(
+        {c for c in text if c not in INVISIBLE and unicodedata.category(c) != "Zs" and ord(c) not in covered}
+    )

@@ -1,0 +1,137 @@
+"""Format features on the small fixture project: pages per slogan, booklets, multilingual
+sheets, auto-fit, overflow, glyphs, QR codes, print-shop and mono variants, PNG pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from click.testing import CliRunner, Result
+from PIL import Image
+from pypdf import PdfReader
+
+from qillqa.cli import cli
+
+MM = 72 / 25.4
+
+
+def run(runner: CliRunner, project: Path, *args: str) -> Result:
+    return runner.invoke(cli, ["--project", str(project), *args])
+
+
+def pages_text(pdf: Path) -> list[str]:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [" ".join(page.get_textpage().get_text_range().split()) for page in document]
+    finally:
+        document.close()
+
+
+def edit(path: Path, find: str, replace: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert find in text, find
+    path.write_text(text.replace(find, replace, 1), encoding="utf-8")
+
+
+def test_one_page_per_slogan(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "build", "--format", "sign", "--lang", "en").exit_code == 0
+    pdf = mini / "dist/hello/hello-sign-en.pdf"
+    assert pages_text(pdf) == ["One", "Two"]
+    page = PdfReader(pdf).pages[0]
+    assert (round(float(page.mediabox.width) / MM), round(float(page.mediabox.height) / MM)) == (148, 105)
+
+
+def test_booklet_padded_to_a_multiple_of_four_before_the_back_cover(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "build", "--format", "booklet", "--lang", "en").exit_code == 0
+    texts = pages_text(mini / "dist/hello/hello-booklet-en.pdf")
+    assert len(texts) == 8
+    assert texts[0] == "Cover" and texts[-1] == "Back cover"
+    assert texts[5:7] == ["", ""]
+
+
+def test_qr_code_is_vector(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "build", "--format", "booklet", "--lang", "en").exit_code == 0
+    back = PdfReader(mini / "dist/hello/hello-booklet-en.pdf").pages[-1]
+    resources = back["/Resources"]
+    images = [x for x in resources.get("/XObject", {}).values() if x.get_object().get("/Subtype") == "/Image"]
+    assert images == []
+    assert back.get_contents().get_data().count(b" l") > 50  # the modules, drawn as lines
+
+
+def test_multilingual_sheet_holds_every_language(runner: CliRunner, mini: Path) -> None:
+    result = run(runner, mini, "build", "--format", "trio")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("dist/hello/hello-trio.pdf")
+    text = pages_text(mini / "dist/hello/hello-trio.pdf")[0]
+    assert "español Hola mundo 5 de diciembre de 2026" in text
+    assert "English Hello world December 5, 2026" in text
+
+
+def test_auto_fit_shrinks_a_slightly_long_text(runner: CliRunner, mini: Path) -> None:
+    edit(mini / "templates/card/format.toml", "pages = 1", "pages = 1\nmin_scale = 0.8")
+    edit(mini / "templates/card/card.html", "<h1>", '<div style="height: 18rem"></div><h1>')
+    result = run(runner, mini, "build", "--format", "card", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "hello card [en]: the text was long, so the type was set at" in result.stderr
+    assert len(PdfReader(mini / "dist/hello/hello-card-en.pdf").pages) == 1
+
+
+def test_a_text_that_cannot_fit_names_its_field(runner: CliRunner, mini: Path) -> None:
+    edit(mini / "templates/card/format.toml", "pages = 1", "pages = 1\nmin_scale = 0.9")
+    edit(
+        mini / "templates/card/card.html",
+        "<p>{{ leaflet.text.lead }}</p>",
+        '<p data-field="lead">{{ leaflet.text.lead }}</p>',
+    )
+    edit(
+        mini / "leaflets/hello/leaflet.toml",
+        'lead = "A *small* test card."',
+        'lead = "' + "A long text. " * 200 + '"',
+    )
+    result = run(runner, mini, "build", "--format", "card", "--lang", "en")
+    assert result.exit_code == 1
+    assert "hello card [en]: the 'lead' text does not fit: it needs" in result.stderr
+    assert "even with the type at 90%" in result.stderr
+    assert not (mini / "dist/hello/hello-card-en.pdf").exists()
+
+
+def test_a_character_missing_from_the_fonts_is_named(runner: CliRunner, mini: Path) -> None:
+    edit(mini / "locales/es/LC_MESSAGES/hello.po", 'msgstr "Hola mundo"', 'msgstr "Hola mundo ✊"')
+    result = run(runner, mini, "build", "--format", "card", "--lang", "es")
+    assert result.exit_code == 1
+    assert (
+        "hello card [es]: U+270A '✊' (RAISED FIST) not in the fonts of card (Fira Sans): "
+        "translation of msgid (headline) 'Hello world' in 'es', in hello.po"
+    ) in result.stderr
+
+
+def test_print_shop_has_bleed_and_boxes(runner: CliRunner, mini: Path) -> None:
+    result = run(runner, mini, "build", "--format", "card", "--lang", "en", "--print-shop")
+    assert result.exit_code == 0, result.output
+    page = PdfReader(mini / "dist/hello/hello-card-en-print-shop.pdf").pages[0]
+    trim = [float(v) for v in page.trimbox]
+    bleed = [float(v) for v in page.bleedbox]
+    media = [float(v) for v in page.mediabox]
+    assert round((trim[2] - trim[0]) / MM) == 105 and round((trim[3] - trim[1]) / MM) == 148
+    assert round((bleed[2] - bleed[0] - (trim[2] - trim[0])) / MM) == 6
+    assert media[2] - media[0] >= bleed[2] - bleed[0]
+
+
+def test_png_pages(runner: CliRunner, mini: Path) -> None:
+    result = run(runner, mini, "build", "--format", "sign", "--lang", "en", "--png")
+    assert result.exit_code == 0, result.output
+    pngs = sorted((mini / "dist/hello").glob("hello-sign-en-*.png"))
+    assert [p.name for p in pngs] == ["hello-sign-en-1.png", "hello-sign-en-2.png"]
+    with Image.open(pngs[0]) as image:
+        assert image.width == 1080
+
+
+@pytest.mark.parametrize("variant", ["--mono"])
+def test_variant_files_do_not_replace_the_default(runner: CliRunner, mini: Path, variant: str) -> None:
+    assert run(runner, mini, "build", "--format", "card", "--lang", "en").exit_code == 0
+    assert run(runner, mini, "build", "--format", "card", "--lang", "en", variant).exit_code == 0
+    assert sorted(p.name for p in (mini / "dist/hello").iterdir()) == [
+        "hello-card-en-mono.pdf",
+        "hello-card-en.pdf",
+    ]
