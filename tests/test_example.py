@@ -15,8 +15,12 @@ A5 = (419.5, 595.3)
 REVIEW_PENDING = "Machine-drafted: awaits review by a native Quechua speaker."
 
 
+def pdf_path(root: Path, lang: str) -> Path:
+    return root / "dist" / "peru-solidarity" / f"peru-solidarity-flyer-a5-{lang}.pdf"
+
+
 def pdf(root: Path, lang: str) -> PdfReader:
-    return PdfReader(root / "dist" / "peru-solidarity" / f"peru-solidarity-flyer-a5-{lang}.pdf")
+    return PdfReader(pdf_path(root, lang))
 
 
 def text_of(reader: PdfReader) -> str:
@@ -129,3 +133,50 @@ def test_a_leaflet_with_only_a_headline_builds(example: Path) -> None:
     written = build(load_project(example), ["bare"], languages=["en"]).written
     assert [p.name for p in written] == ["bare-flyer-a5-en.pdf"]
     assert "Only this" in text_of(PdfReader(written[0])).replace("ONLY THIS", "Only this")
+
+
+def colour_operators(pdf: Path) -> set[tuple[float, ...]]:
+    """Every non-grey colour set in the PDF's content, forms and patterns included."""
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(pdf)
+    found: set[tuple[float, ...]] = set()
+
+    def walk(stream: object, resources: object) -> None:
+        for operands, operator in ContentStream(stream, reader).operations:
+            values = [float(v) for v in operands if isinstance(v, int | float) or hasattr(v, "as_numeric")]
+            if operator in (b"rg", b"RG", b"sc", b"scn", b"SC", b"SCN") and len(values) == 3:
+                if max(values) - min(values) > 1e-3:
+                    found.add(tuple(values))
+            elif operator in (b"k", b"K") and any(v > 1e-3 for v in values[:3]):
+                found.add(tuple(values))
+        for key in ("/XObject", "/Pattern"):
+            for item in (resources or {}).get(key, {}).values():  # type: ignore[attr-defined]
+                item = item.get_object()
+                if item.get("/Subtype") == "/Form" or item.get("/PatternType") == 1:
+                    walk(item, item.get("/Resources"))
+
+    for page in reader.pages:
+        walk(page.get_contents(), page["/Resources"])
+    return found
+
+
+def test_mono_has_no_colour(example: Path) -> None:
+    from qillqa.build import Variant, build
+    from qillqa.project import load_project
+
+    build(load_project(example), formats=["flyer-a5"], languages=["qu"], variant=Variant(mono=True))
+    mono = example / "dist/peru-solidarity/peru-solidarity-flyer-a5-qu-mono.pdf"
+    assert len(PdfReader(mono).pages) == 2
+    assert colour_operators(mono) == set()
+
+
+def test_colour_checker_sees_the_red(built_example: tuple[Path, list[logging.LogRecord]]) -> None:
+    assert colour_operators(pdf_path(built_example[0], "qu")) != set()
+
+
+def test_flyer_carries_a_vector_qr_code(built_example: tuple[Path, list[logging.LogRecord]]) -> None:
+    back = pdf(built_example[0], "en").pages[1]
+    xobjects = back["/Resources"].get("/XObject", {})
+    assert not [x for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"]
+    assert "example.org/peru" in back.extract_text()
