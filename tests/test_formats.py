@@ -116,6 +116,12 @@ def test_print_shop_has_bleed_and_boxes(runner: CliRunner, mini: Path) -> None:
     assert round((trim[2] - trim[0]) / MM) == 105 and round((trim[3] - trim[1]) / MM) == 148
     assert round((bleed[2] - bleed[0] - (trim[2] - trim[0])) / MM) == 6
     assert media[2] - media[0] >= bleed[2] - bleed[0]
+    reader = PdfReader(mini / "dist/hello/hello-card-en-print-shop.pdf")
+    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFX"
+    assert intent["/DestOutputProfile"].get_object()["/N"] == 4  # CMYK
+    assert b"pdfxid:GTS_PDFXVersion" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert "PDF/X-4" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
 
 
 def test_png_pages(runner: CliRunner, mini: Path) -> None:

@@ -6,12 +6,15 @@ set -eu
 
 # Debian package -> shared library it provides.
 PACKAGES="libpango-1.0-0:libpango-1.0.so.0 libpangoft2-1.0-0:libpangoft2-1.0.so.0 libharfbuzz0b:libharfbuzz.so.0 libfontconfig1:libfontconfig.so.1"
+# The CMYK ICC profile of print-shop (PDF/X-4) builds.
+PACKAGES="$PACKAGES libgs-common:file:/usr/share/color/icc/ghostscript/default_cmyk.icc"
 # Optional: makes WeasyPrint's font subsetting about five times faster.
 OPTIONAL="libharfbuzz-subset0:libharfbuzz-subset.so.0"
 
 have() {
     case "$1" in
         bin:*) command -v "${1#bin:}" >/dev/null 2>&1 ;;
+        file:*) [ -f "${1#file:}" ] ;;
         *) ldconfig -p 2>/dev/null | grep -q "$1" ;;
     esac
 }

@@ -263,8 +263,13 @@ DRAFT_CSS = """
 """
 
 
-#: Print shops: 3 mm bleed and crop marks; WeasyPrint then sets TrimBox and BleedBox.
-PRINT_SHOP_CSS = "@page { bleed: 3mm !important; marks: crop !important; }"
+#: Print shops: 3 mm bleed and crop marks (WeasyPrint then sets TrimBox and BleedBox), and the
+#: CMYK profile of the PDF/X-4 output intent, from Debian's libgs-common (installed by make).
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+PRINT_SHOP_CSS = (
+    "@page { bleed: 3mm !important; marks: crop !important; }\n"
+    f'@color-profile device-cmyk {{ src: url("{CMYK_PROFILE.as_uri()}"); components: c, m, y, k; }}'
+)
 #: No automatic hyphenation for languages without a trustworthy dictionary (Quechua).
 HYPHENATION_CSS = ":lang(qu) * { hyphens: manual !important; }"
 
@@ -336,11 +341,22 @@ SCALE_STEP = 0.025
 def render_job(job: Job, page: Page, project: Project) -> bytes:
     """Render, fitting the type if the text overflows, and return the checked PDF."""
     fmt = job.format
-    fetcher = ProjectFetcher([project.root, *{face.path.parent for face in faces(fmt.fonts)}])
+    roots = [project.root, *{face.path.parent for face in faces(fmt.fonts)}]
+    if job.variant.print_shop:
+        if not CMYK_PROFILE.is_file():
+            raise RenderError(
+                f"{job.label}: --print-shop needs the CMYK profile {CMYK_PROFILE}; "
+                "install it with: sudo apt-get install libgs-common"
+            )
+        roots.append(CMYK_PROFILE.parent)
+    fetcher = ProjectFetcher(roots)
+    pdf_variant = "pdf/x-4" if job.variant.print_shop else None
     expected = fmt.expected_pages(page.items)
     scale = 1.0
     while True:
-        document = render_document(page.html, fmt, stylesheet(fmt, scale, job.variant), fetcher, job.label)
+        document = render_document(
+            page.html, fmt, stylesheet(fmt, scale, job.variant), fetcher, job.label, pdf_variant
+        )
         overflow = check_pages(
             document, fmt, expected, job.label, fail=scale - SCALE_STEP < fmt.min_scale - 1e-9
         )
@@ -356,6 +372,7 @@ def render_job(job: Job, page: Page, project: Project) -> bytes:
     return finish_pdf(
         document,
         PageMetadata(title=page.title, subject=fmt.description, language=job.language.replace("_", "-")),
+        variant=pdf_variant,
     )
 
 

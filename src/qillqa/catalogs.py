@@ -15,7 +15,6 @@ import functools
 import gettext
 import io
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from qillqa import __version__
+from qillqa.clock import build_time
 from qillqa.content import Leaflet
 from qillqa.errors import CatalogError
 from qillqa.fsutil import atomic_write_bytes
@@ -217,10 +217,7 @@ class Catalogues:
 
 def now() -> dt.datetime:
     """The time stamped into catalogue headers: ``SOURCE_DATE_EPOCH`` when set."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    return build_time().replace(second=0)
 
 
 # -- extraction ------------------------------------------------------------------------------

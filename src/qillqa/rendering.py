@@ -22,6 +22,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from qillqa import __version__
+from qillqa.clock import build_time
 from qillqa.errors import RenderError
 from qillqa.formats import Format
 
@@ -101,31 +102,52 @@ def font_configuration() -> FontConfiguration:
     return _FONT_CONFIG
 
 
-def render_document(html: str, fmt: Format, css: str, fetcher: ProjectFetcher, label: str) -> Any:
-    """Lay out ``html`` for ``fmt`` with WeasyPrint; a refused resource stops with an error."""
+def render_document(
+    html: str, fmt: Format, css: str, fetcher: ProjectFetcher, label: str, variant: str | None = None
+) -> Any:
+    """Lay out ``html`` for ``fmt`` with WeasyPrint; a refused resource stops with an error.
+
+    ``variant`` (a WeasyPrint PDF variant) must be known here already: it sets the output intent.
+    """
     font_config = font_configuration()
+    profiles: dict[str, Any] = {}  # shared, so @color-profile in qillqa's CSS reaches the document
     with _weasyprint_warnings(label):
         try:
             return weasyprint.HTML(
                 string=html, base_url=fmt.folder.as_uri() + "/", url_fetcher=fetcher
             ).render(
                 font_config=font_config,
-                stylesheets=[weasyprint.CSS(string=css, font_config=font_config, url_fetcher=fetcher)],
+                stylesheets=[
+                    weasyprint.CSS(
+                        string=css, font_config=font_config, url_fetcher=fetcher, color_profiles=profiles
+                    )
+                ],
+                color_profiles=profiles,
+                pdf_variant=variant,
             )
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{label}: {cause}") from exc
 
 
-def finish_pdf(document: Any, metadata: PageMetadata) -> bytes:
-    """The PDF bytes of a checked document, with qillqa's metadata and no author."""
+def finish_pdf(document: Any, metadata: PageMetadata, variant: str | None = None) -> bytes:
+    """The PDF bytes of a checked document, with qillqa's metadata and no author.
+
+    ``variant`` is a WeasyPrint PDF variant such as ``"pdf/x-4"``; those need dates, which
+    come from ``SOURCE_DATE_EPOCH`` when set, so that builds can be reproduced.
+    """
     document.metadata.title = metadata.title
     document.metadata.description = metadata.subject
     document.metadata.lang = metadata.language
     document.metadata.generator = f"qillqa {__version__}"
     document.metadata.authors = []
+    options: dict[str, Any] = {}
+    if variant:
+        stamp = build_time().strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        document.metadata.created = document.metadata.modified = stamp
+        options["pdf_variant"] = variant
     with _weasyprint_warnings(metadata.title):
-        pdf: bytes = document.write_pdf()
+        pdf: bytes = document.write_pdf(**options)
     return pdf
 
 
