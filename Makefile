@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: build test lint clean system-deps
 
 build: $(STAMP)
-	$(BIN)/qillqa build
+	$(BIN)/qillqa build --impose
 
 test: $(STAMP)
 	@sh tools/system-deps.sh test

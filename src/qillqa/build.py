@@ -300,8 +300,13 @@ def build(
     policy: Policy = Policy.FALLBACK,
     on_written: Callable[[Path], None] | None = None,
     variant: Variant = Variant(),
+    impose_paper: str | None = None,
 ) -> BuildResult:
-    """Build the selected outputs; see the module docstring."""
+    """Build the selected outputs; see the module docstring.
+
+    With ``impose_paper`` ("a4" or "letter"), each PDF is also imposed on sheets of that
+    paper with its format's layout, into ``<leaflet>/print/``.
+    """
     jobs = plan(project, leaflets, formats, languages, output, variant)
     if policy is Policy.STRICT:
         from qillqa.checks import ERROR
@@ -324,9 +329,17 @@ def build(
             )
         pdf = render_job(job, page, project)
         atomic_write_bytes(job.output, pdf)
-        result.written.append(job.output)
-        if on_written:
-            on_written(job.output)
+        written = [job.output]
+        if impose_paper:
+            from qillqa.impose import impose
+
+            layout = job.format.impose
+            sheets = job.output.parent / "print" / f"{job.output.stem}-{layout}-{impose_paper}.pdf"
+            written.append(impose(job.output, sheets, layout, impose_paper).path)
+        for path in written:
+            result.written.append(path)
+            if on_written:
+                on_written(path)
     if result.misses and policy is not Policy.STRICT:
         leaflets_built = {job.leaflet.name: job.leaflet for job in jobs}.values()
         for line in describe_misses(project, leaflets_built, result.misses):

@@ -146,6 +146,16 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
 @click.option(
     "--png", is_flag=True, help="Also write PNG images of every page, 1080 px wide, beside each PDF."
 )
+@click.option(
+    "--impose",
+    "impose_paper",
+    is_flag=False,
+    flag_value="project",
+    default=None,
+    type=click.Choice(["project", "a4", "letter"]),
+    metavar="[a4|letter]",
+    help="Also write print sheets into LEAFLET/print/ (paper: the project's, or a4 or letter).",
+)
 @click.pass_obj
 def build(
     state: State,
@@ -158,6 +168,7 @@ def build(
     print_shop: bool,
     mono: bool,
     png: bool,
+    impose_paper: str | None,
 ) -> None:
     """Build PDFs for LEAFLETS (default: all) in every format and language.
 
@@ -196,6 +207,7 @@ def build(
         policy=Policy.STRICT if strict else Policy.DRAFT if draft else Policy.FALLBACK,
         on_written=written,
         variant=Variant(print_shop=print_shop, mono=mono),
+        impose_paper=project.paper if impose_paper == "project" else impose_paper,
     )
 
 
@@ -242,6 +254,37 @@ def new(state: State, name: str) -> None:
 
     for path in new_leaflet(state.project(), name):
         click.echo(_relative(path))
+
+
+@cli.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--layout",
+    required=True,
+    type=click.Choice(["2up", "4up", "booklet", "trifold", "fit"]),
+    help="2up/4up: copies side by side; booklet: saddle-stitch order; trifold; fit: scaled to the paper.",
+)
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option(
+    "--creep", type=click.FloatRange(0, 2), default=0.0, help="Booklets: mm each inner sheet moves in."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: beside PDF.")
+def impose(pdf: Path, layout: str, paper: str, creep: float, output: Path | None) -> None:
+    """Arrange the pages of PDF on printer sheets, with cut or fold marks.
+
+    Pages stay vector (placed as PDF forms) and fonts stay embedded. Prints the
+    file written, then how to print, cut and fold it.
+
+    \b
+    Example:
+      qillqa impose dist/peru-solidarity/peru-solidarity-flyer-a5-es.pdf --layout 2up --paper letter
+    """
+    from qillqa.impose import impose as run_impose
+
+    target = output or pdf.with_name(f"{pdf.stem}-{layout}-{paper}.pdf")
+    result = run_impose(pdf, target, layout, paper, creep)
+    click.echo(_relative(result.path))
+    click.echo(f"{result.sheets} sheet(s). {result.layout.instructions}", err=True)
 
 
 @cli.group()

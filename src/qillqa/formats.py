@@ -21,6 +21,8 @@ from qillqa.project import Project
 from qillqa.tomlsrc import load_toml
 
 MANIFEST = "format.toml"
+#: The imposition layouts a format may name (see qillqa.impose.LAYOUTS).
+IMPOSE_LAYOUTS = ("2up", "4up", "booklet", "trifold", "fit")
 #: Text fields that are lists, which a format may make one page per item of.
 LIST_FIELDS = frozenset(name for name, spec in TEXT_FIELDS.items() if spec.kind is Kind.LIST)
 MM_PER_PT = 25.4 / 72
@@ -65,6 +67,8 @@ class Format:
     pages_multiple: int = 1
     #: One output for all the project's languages.
     multilingual: bool = False
+    #: How ``build --impose`` puts it on A4/Letter sheets (a layout of :mod:`qillqa.impose`).
+    impose: str = "fit"
 
     def expected_pages(self, items: int = 0) -> int | None:
         """The page count a render must have (``None``: any multiple, checked separately)."""
@@ -147,6 +151,10 @@ def load_format(project: Project, name: str) -> Format:
     if not isinstance(multiple, int) or isinstance(multiple, bool) or multiple < 1:
         problem("format.pages_multiple", f"'pages_multiple' must be a whole number, found {multiple!r}")
         multiple = 1
+    impose = table.get("impose", "fit")
+    if impose not in IMPOSE_LAYOUTS:
+        problem("format.impose", f"'impose' must be one of {', '.join(IMPOSE_LAYOUTS)}, found {impose!r}")
+        impose = "fit"
     multilingual = table.get("multilingual", False)
     if not isinstance(multilingual, bool):
         problem("format.multilingual", f"'multilingual' must be true or false, found {multilingual!r}")
@@ -194,6 +202,7 @@ def load_format(project: Project, name: str) -> Format:
         pages_per,
         multiple,
         multilingual,
+        impose,
     )
 
 
