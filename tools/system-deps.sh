@@ -20,7 +20,9 @@ have() {
 }
 
 if [ "${1:-}" = test ]; then
-    PACKAGES="$PACKAGES gettext:bin:msgfmt"
+    # msgfmt checks the catalogues; a private CUPS scheduler with a PDF printer tests printing.
+    PACKAGES="$PACKAGES gettext:bin:msgfmt cups:file:/usr/sbin/cupsd cups-client:bin:lp"
+    PACKAGES="$PACKAGES cups-ipp-utils:bin:ipptool printer-driver-cups-pdf:file:/usr/lib/cups/backend/cups-pdf"
 fi
 
 missing=""

@@ -9,6 +9,7 @@ anything else is an internal error, shown with a traceback only under ``--debug`
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -285,6 +286,71 @@ def impose(pdf: Path, layout: str, paper: str, creep: float, output: Path | None
     result = run_impose(pdf, target, layout, paper, creep)
     click.echo(_relative(result.path))
     click.echo(f"{result.sheets} sheet(s). {result.layout.instructions}", err=True)
+
+
+@cli.command("print")
+@click.argument("target")
+@click.option("--format", "-f", "formats", multiple=True, callback=_split, metavar="FORMAT[,FORMAT...]")
+@click.option("--lang", "-l", "languages", multiple=True, callback=_split, metavar="LANG[,LANG...]")
+@click.option("--printer", "-d", help="CUPS printer name (default: the system default).")
+@click.option(
+    "--copies", "-n", type=click.IntRange(1, 9999), default=1, show_default=True, help="Sheets of each."
+)
+@click.option(
+    "--duplex", type=click.Choice(["long", "short", "none"]), help="Override the flip the layout needs."
+)
+@click.option("--paper", type=click.Choice(["a4", "letter"]), help="Default: the project's paper.")
+@click.option("--dry-run", is_flag=True, help="Print the lp commands; send nothing.")
+@click.pass_obj
+def print_(
+    state: State,
+    target: str,
+    formats: tuple[str, ...],
+    languages: tuple[str, ...],
+    printer: str | None,
+    copies: int,
+    duplex: str | None,
+    paper: str | None,
+    dry_run: bool,
+) -> None:
+    """Print TARGET through CUPS: a PDF file, or a leaflet's imposed sheets.
+
+    For a leaflet, its PDFs are built and imposed on A4 or Letter sheets first,
+    and each is sent with the duplex flip its layout needs. Prints each lp
+    request id (with --dry-run: each lp command), then how to cut and fold.
+
+    \b
+    Examples:
+      qillqa print peru-solidarity --format flyer-a5 --lang es --copies 50 --dry-run
+      qillqa print dist/peru-solidarity/print/peru-solidarity-flyer-a5-es-2up-a4.pdf -d office
+    """
+    from qillqa.impose import LAYOUTS
+    from qillqa.printing import PrintJob, submit
+
+    sheets: list[tuple[Path, str, str]] = []  # (file, layout, paper)
+    path = Path(target)
+    if path.suffix.lower() == ".pdf":
+        if not path.is_file():
+            raise click.UsageError(f"no such file: {target}")
+        match = re.search(r"-(2up|4up|booklet|trifold|fit)-(a4|letter)$", path.stem)
+        layout, named_paper = (match.group(1), match.group(2)) if match else ("", None)
+        sheets.append((path, layout, paper or named_paper or "a4"))
+    else:
+        from qillqa.build import build as run_build
+
+        project = state.project()
+        chosen = paper or project.paper
+        result = run_build(project, [target], formats, languages, impose_paper=chosen)
+        for written in result.written:
+            if written.parent.name == "print":
+                layout = written.stem.rsplit("-", 2)[-2]
+                sheets.append((written, layout, chosen))
+    for file, layout, sheet_paper in sheets:
+        flip = duplex or (LAYOUTS[layout].duplex if layout else "long")
+        job = PrintJob((file,), printer, copies, flip, sheet_paper, file.stem)
+        click.echo(job.shell() if dry_run else submit(job))
+        if layout:
+            click.echo(f"{file.name}: {LAYOUTS[layout].instructions}", err=True)
 
 
 @cli.group()
