@@ -141,3 +141,22 @@ def test_variant_files_do_not_replace_the_default(runner: CliRunner, mini: Path,
         "hello-card-en-mono.pdf",
         "hello-card-en.pdf",
     ]
+
+
+@pytest.mark.parametrize(
+    "variant", [[], ["--print-shop"], ["--impose"]], ids=["home", "print-shop", "imposed"]
+)
+def test_builds_are_byte_identical(
+    runner: CliRunner, mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variant: list[str]
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    outputs = []
+    for name in ("one", "two"):
+        result = run(
+            runner, mini, "build", "--format", "card", "--lang", "es", "-o", str(tmp_path / name), *variant
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(sorted((tmp_path / name).rglob("*.pdf")))
+    assert [p.name for p in outputs[0]] == [p.name for p in outputs[1]]
+    for first, second in zip(*outputs, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name

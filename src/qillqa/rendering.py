@@ -8,8 +8,11 @@ format (page count and size) before a byte is written: the PDF is the truth.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
+import re
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,7 +151,28 @@ def finish_pdf(document: Any, metadata: PageMetadata, variant: str | None = None
         options["pdf_variant"] = variant
     with _weasyprint_warnings(metadata.title):
         pdf: bytes = document.write_pdf(**options)
-    return pdf
+    return _stable_document_id(pdf)
+
+
+_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+_FILE_ID = re.compile(rb"/ID \[\([0-9a-f]{32}\) \([0-9a-f]{32}\)\]")
+
+
+def _stable_document_id(pdf: bytes) -> bytes:
+    """Replace the random XMP DocumentID WeasyPrint writes (PDF/X) with one derived from the content.
+
+    Same length, so the PDF's cross-reference offsets stay valid; same input, same bytes.
+    """
+    if not _XMP_DOCUMENT_ID.search(pdf):
+        return pdf
+    blank = _FILE_ID.sub(b"/ID [(" + b"0" * 32 + b") (" + b"0" * 32 + b")]", pdf)
+    blank = _XMP_DOCUMENT_ID.sub(b"xmp.did:" + b"0" * 36, blank)
+    digest = hashlib.sha256(blank).hexdigest()
+    stable = uuid.uuid5(uuid.NAMESPACE_URL, f"qillqa:{digest}")
+    pdf = _XMP_DOCUMENT_ID.sub(b"xmp.did:" + str(stable).encode("ascii"), pdf)
+    # The file identifier was hashed from the random ID: derive it from the content too.
+    file_id = digest[:32].encode("ascii")
+    return _FILE_ID.sub(b"/ID [(" + file_id + b") (" + file_id + b")]", pdf)
 
 
 def check_pages(document: Any, fmt: Format, expected: int | None, label: str, fail: bool = True) -> bool:
