@@ -8,10 +8,12 @@ atomically to ``<output>/<leaflet>/<leaflet>-<format>-<lang>.pdf``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from markupsafe import escape
 
+from qillqa import __version__
 from qillqa.catalogs import (
     DRAFT_STAMP,
     TEMPLATES_DOMAIN,
@@ -34,7 +37,7 @@ from qillqa.fonts import faces, font_css, missing_glyphs
 from qillqa.formats import Format, format_names, load_format
 from qillqa.fsutil import atomic_write_bytes
 from qillqa.localize import localize
-from qillqa.project import Project
+from qillqa.project import Project, load_project
 from qillqa.rendering import PageMetadata, ProjectFetcher, check_pages, finish_pdf, pad_pages, render_document
 from qillqa.templating import Namespace, environment, render
 
@@ -291,6 +294,24 @@ def stylesheet(fmt: Format, scale: float = 1.0, variant: Variant = Variant()) ->
     )
 
 
+@dataclass(frozen=True)
+class Options:
+    """Everything about a build that is neither the project nor the selection."""
+
+    policy: Policy = Policy.FALLBACK
+    variant: Variant = Variant()
+    impose_paper: str | None = None
+
+
+@dataclass
+class JobResult:
+    written: list[Path]
+    misses: list[Miss]
+
+
+CACHE_FILE = ".qillqa-build.json"
+
+
 def build(
     project: Project,
     leaflets: Iterable[str] = (),
@@ -301,13 +322,19 @@ def build(
     on_written: Callable[[Path], None] | None = None,
     variant: Variant = Variant(),
     impose_paper: str | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    on_progress: Callable[[int, int, str], None] | None = None,
 ) -> BuildResult:
     """Build the selected outputs; see the module docstring.
 
     With ``impose_paper`` ("a4" or "letter"), each PDF is also imposed on sheets of that
-    paper with its format's layout, into ``<leaflet>/print/``.
+    paper with its format's layout, into ``<leaflet>/print/``. Outputs whose inputs have
+    not changed since they were written are skipped (unless ``force``); ``jobs`` > 1
+    renders in that many worker processes. Results are reported in plan order.
     """
-    jobs = plan(project, leaflets, formats, languages, output, variant)
+    options = Options(policy, variant, impose_paper)
+    planned = plan(project, leaflets, formats, languages, output, variant)
     if policy is Policy.STRICT:
         from qillqa.checks import ERROR
         from qillqa.i18n import check
@@ -317,34 +344,173 @@ def build(
             raise QillqaError(
                 f"{len(errors)} error(s) in the catalogues (--strict):\n" + "\n".join(map(str, errors))
             )
-    catalogues = Catalogues(project, policy)
+    root = output or project.output
+    cache = BuildCache(root / CACHE_FILE)
+    hasher = InputHasher(project)
+    keys = {job.output: hasher.key(job, options) for job in planned}
+    todo = [job for job in planned if force or not cache.fresh(job, keys[job.output], options)]
+    skipped = len(planned) - len(todo)
+    if skipped:
+        log.info("%d output(s) up to date", skipped)
     result = BuildResult()
-    for job in jobs:
-        page = html_for(job, project, catalogues)
-        result.misses.extend(page.misses)
-        if page.misses and policy is Policy.STRICT:
-            raise QillqaError(
-                f"{job.label}: {len(page.misses)} message(s) not translated (--strict):\n"
-                + "\n".join(describe_misses(project, [job.leaflet], page.misses))
-            )
-        pdf = render_job(job, page, project)
-        atomic_write_bytes(job.output, pdf)
-        written = [job.output]
-        if impose_paper:
-            from qillqa.impose import impose
-
-            layout = job.format.impose
-            sheets = job.output.parent / "print" / f"{job.output.stem}-{layout}-{impose_paper}.pdf"
-            written.append(impose(job.output, sheets, layout, impose_paper).path)
-        for path in written:
+    outcomes = zip(todo, _run_jobs(project, todo, options, jobs), strict=True)
+    for done, (job, outcome) in enumerate(outcomes, 1):
+        if on_progress:
+            on_progress(done, len(todo), job.label)
+        cache.record(job, keys[job.output], options)
+        result.misses.extend(outcome.misses)
+        for path in outcome.written:
             result.written.append(path)
             if on_written:
                 on_written(path)
+    cache.save()
     if result.misses and policy is not Policy.STRICT:
-        leaflets_built = {job.leaflet.name: job.leaflet for job in jobs}.values()
+        leaflets_built = {job.leaflet.name: job.leaflet for job in planned}.values()
         for line in describe_misses(project, leaflets_built, result.misses):
             log.warning("%s", line)
     return result
+
+
+def _run_jobs(project: Project, todo: list[Job], options: Options, workers: int) -> Iterator[JobResult]:
+    """Each job's result, in order: here, or in worker processes that import WeasyPrint once."""
+    if workers <= 1 or len(todo) <= 1:
+        catalogues = Catalogues(project, options.policy)
+        for job in todo:
+            yield run_job(job, project, catalogues, options)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
+    specs = [
+        (project.root, job.leaflet.name, job.format.name, job.languages, job.output, options) for job in todo
+    ]
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        yield from pool.map(_worker, specs)
+
+
+_WORKER_STATE: dict[Path, tuple[Project, Catalogues]] = {}
+
+
+def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options]) -> JobResult:
+    """Run one job in a worker process; the project and catalogues are loaded once per process."""
+    root, leaflet, fmt, languages, output, options = spec
+    if root not in _WORKER_STATE:
+        project = load_project(root)
+        _WORKER_STATE[root] = (project, Catalogues(project, options.policy))
+    project, catalogues = _WORKER_STATE[root]
+    job = next(
+        job
+        for job in plan(project, [leaflet], [fmt], languages, output.parent.parent, options.variant)
+        if job.output == output
+    )
+    return run_job(job, project, catalogues, options)
+
+
+def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options) -> JobResult:
+    """Translate, fill, render, check and write one output (and its print sheets)."""
+    page = html_for(job, project, catalogues)
+    if page.misses and options.policy is Policy.STRICT:
+        raise QillqaError(
+            f"{job.label}: {len(page.misses)} message(s) not translated (--strict):\n"
+            + "\n".join(describe_misses(project, [job.leaflet], page.misses))
+        )
+    pdf = render_job(job, page, project)
+    atomic_write_bytes(job.output, pdf)
+    written = [job.output]
+    if options.impose_paper:
+        from qillqa.impose import impose
+
+        written.append(
+            impose(
+                job.output, sheets_path(job, options.impose_paper), job.format.impose, options.impose_paper
+            ).path
+        )
+    return JobResult(written, page.misses)
+
+
+def sheets_path(job: Job, paper: str) -> Path:
+    return job.output.parent / "print" / f"{job.output.stem}-{job.format.impose}-{paper}.pdf"
+
+
+class InputHasher:
+    """The key of an output: a hash of everything it is made from.
+
+    Template folders (all of ``templates/``, as formats may share files), the leaflet's
+    folder, the PO files of the output's languages (its leaflet's and the templates'), the
+    configuration, the fonts, the options and qillqa's version. File contents are read
+    once per build.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._digests: dict[Path, str] = {}
+
+    def _file(self, path: Path) -> str:
+        if path not in self._digests:
+            self._digests[path] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "-"
+        return self._digests[path]
+
+    def _tree(self, folder: Path) -> list[str]:
+        return [
+            f"{p.relative_to(self.project.root)}={self._file(p)}"
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        ]
+
+    def key(self, job: Job, options: Options) -> str:
+        project = self.project
+        # Imposition is not part of the key: a sheet is recorded under its PDF's key.
+        parts = [f"qillqa {__version__}", repr((options.policy, options.variant)), job.format.name]
+        parts.append(",".join(job.languages))
+        parts.append(self._file(project.config_path))
+        parts += self._tree(project.templates_dir)
+        parts += self._tree(job.leaflet.folder)
+        languages = project.languages if job.format.multilingual else job.languages
+        for language in languages:
+            for domain in (job.leaflet.domain, TEMPLATES_DOMAIN):
+                parts.append(f"{language}/{domain}={self._file(project.po_path(language, domain))}")
+        for face in faces(job.format.fonts):
+            stat = face.path.stat()
+            parts.append(f"{face.path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+class BuildCache:
+    """Keys of the outputs written by earlier builds, in ``<output>/.qillqa-build.json``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.keys: dict[str, str] = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("outputs"), dict):
+                self.keys = {str(k): str(v) for k, v in data["outputs"].items()}
+        except (OSError, ValueError):
+            pass  # no cache, or a damaged one: everything is rebuilt
+        self._changed = False
+
+    def _files(self, job: Job, options: Options) -> list[Path]:
+        files = [job.output]
+        if options.impose_paper:
+            files.append(sheets_path(job, options.impose_paper))
+        return files
+
+    def fresh(self, job: Job, key: str, options: Options) -> bool:
+        """The job's outputs exist and were made from the same inputs."""
+        return all(self.keys.get(str(path)) == key and path.is_file() for path in self._files(job, options))
+
+    def record(self, job: Job, key: str, options: Options) -> None:
+        for path in self._files(job, options):
+            self.keys[str(path)] = key
+        self._changed = True
+
+    def save(self) -> None:
+        if self._changed:
+            data = json.dumps({"version": 1, "outputs": dict(sorted(self.keys.items()))}, indent=1)
+            atomic_write_bytes(self.path, data.encode("utf-8"))
 
 
 #: Auto-fit tries these type scales in turn, down to the format's ``min_scale``.

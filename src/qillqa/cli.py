@@ -9,7 +9,9 @@ anything else is an internal error, shown with a traceback only under ``--debug`
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,9 +34,10 @@ class _ClickHandler(logging.Handler):
 class State:
     """What the group's options decide, for the commands."""
 
-    def __init__(self, project_dir: Path | None, debug: bool) -> None:
+    def __init__(self, project_dir: Path | None, debug: bool, quiet: bool = False) -> None:
         self.project_dir = project_dir
         self.debug = debug
+        self.quiet = quiet
 
     def project(self) -> Any:
         from qillqa.project import find_project, load_project
@@ -101,7 +104,7 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
     logger.handlers[:] = [_ClickHandler()]
     logger.setLevel(level)
     logger.propagate = False
-    ctx.obj = State(project_dir, debug)
+    ctx.obj = State(project_dir, debug, quiet)
 
 
 @cli.command()
@@ -157,6 +160,14 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
     metavar="[a4|letter]",
     help="Also write print sheets into LEAFLET/print/ (paper: the project's, or a4 or letter).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: one per core).",
+)
+@click.option("--force", is_flag=True, help="Rebuild everything, even outputs that are up to date.")
 @click.pass_obj
 def build(
     state: State,
@@ -170,6 +181,8 @@ def build(
     mono: bool,
     png: bool,
     impose_paper: str | None,
+    jobs: int | None,
+    force: bool,
 ) -> None:
     """Build PDFs for LEAFLETS (default: all) in every format and language.
 
@@ -192,13 +205,16 @@ def build(
     project = state.project()
 
     def written(path: Path) -> None:
-        click.echo(_relative(path))
+        if not state.quiet:
+            click.echo(_relative(path))
         if png:
             from qillqa.images import pdf_to_pngs
 
             for image in pdf_to_pngs(path):
-                click.echo(_relative(image))
+                if not state.quiet:
+                    click.echo(_relative(image))
 
+    progress = _progress_bar() if not state.quiet and sys.stderr.isatty() else None
     run_build(
         project,
         leaflets,
@@ -209,7 +225,26 @@ def build(
         on_written=written,
         variant=Variant(print_shop=print_shop, mono=mono),
         impose_paper=project.paper if impose_paper == "project" else impose_paper,
+        jobs=jobs or os.cpu_count() or 1,
+        force=force,
+        on_progress=progress,
     )
+
+
+def _progress_bar() -> Callable[[int, int, str], None]:
+    """A one-line progress bar on the terminal's stderr: done/total and the current output."""
+
+    def show(done: int, total: int, label: str) -> None:
+        width = 24
+        filled = width * done // total
+        end = "\n" if done == total else ""
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:50]:<50}{end}",
+            err=True,
+            nl=False,
+        )
+
+    return show
 
 
 @cli.command()
