@@ -196,7 +196,7 @@ def test_bad_input_one_clear_message(
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"Error: {message}"), result.stderr
     assert "Traceback" not in result.output
-    assert not (mini / "dist").exists()
+    assert not list(mini.rglob("hello-card-*.pdf")) and not list(mini.rglob("*.tmp"))
 
 
 def test_no_project_found(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

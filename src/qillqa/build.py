@@ -354,16 +354,18 @@ def build(
         log.info("%d output(s) up to date", skipped)
     result = BuildResult()
     outcomes = zip(todo, _run_jobs(project, todo, options, jobs), strict=True)
-    for done, (job, outcome) in enumerate(outcomes, 1):
-        if on_progress:
-            on_progress(done, len(todo), job.label)
-        cache.record(job, keys[job.output], options)
-        result.misses.extend(outcome.misses)
-        for path in outcome.written:
-            result.written.append(path)
-            if on_written:
-                on_written(path)
-    cache.save()
+    try:
+        for done, (job, outcome) in enumerate(outcomes, 1):
+            if on_progress:
+                on_progress(done, len(todo), job.label)
+            cache.record(job, keys[job.output], options)
+            result.misses.extend(outcome.misses)
+            for path in outcome.written:
+                result.written.append(path)
+                if on_written:
+                    on_written(path)
+    finally:
+        cache.save()  # what was written before a failure need not be built again
     if result.misses and policy is not Policy.STRICT:
         leaflets_built = {job.leaflet.name: job.leaflet for job in planned}.values()
         for line in describe_misses(project, leaflets_built, result.misses):
