@@ -73,3 +73,21 @@ def test_quiet_prints_nothing(runner: CliRunner, mini: Path) -> None:
     result = runner.invoke(cli, ["-q", "--project", str(mini), "build", "--format", "card"])
     assert result.exit_code == 0
     assert result.stdout == ""
+
+
+def test_emitted_html_renders_alone_with_weasyprint(runner: CliRunner, mini: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from pypdf import PdfReader
+
+    result = run(runner, mini, "build", "--format", "card", "--lang", "es", "--emit-html")
+    html = mini / "dist/hello/hello-card-es.html"
+    assert "hello-card-es.html" in result.stdout
+    alone = tmp_path / "alone.pdf"
+    weasyprint = Path(sys.executable).with_name("weasyprint")
+    subprocess.run([str(weasyprint), str(html), str(alone)], check=True, capture_output=True, timeout=120)
+    ours, theirs = PdfReader(mini / "dist/hello/hello-card-es.pdf"), PdfReader(alone)
+    assert len(ours.pages) == len(theirs.pages)
+    assert ours.pages[0].mediabox == theirs.pages[0].mediabox
+    assert ours.pages[0].extract_text() == theirs.pages[0].extract_text()

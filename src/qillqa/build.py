@@ -301,6 +301,7 @@ class Options:
     policy: Policy = Policy.FALLBACK
     variant: Variant = Variant()
     impose_paper: str | None = None
+    emit_html: bool = False
 
 
 @dataclass
@@ -325,6 +326,7 @@ def build(
     jobs: int = 1,
     force: bool = False,
     on_progress: Callable[[int, int, str], None] | None = None,
+    emit_html: bool = False,
 ) -> BuildResult:
     """Build the selected outputs; see the module docstring.
 
@@ -333,7 +335,7 @@ def build(
     not changed since they were written are skipped (unless ``force``); ``jobs`` > 1
     renders in that many worker processes. Results are reported in plan order.
     """
-    options = Options(policy, variant, impose_paper)
+    options = Options(policy, variant, impose_paper, emit_html)
     planned = plan(project, leaflets, formats, languages, output, variant)
     if policy is Policy.STRICT:
         from qillqa.checks import ERROR
@@ -422,6 +424,10 @@ def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options
     pdf = render_job(job, page, project)
     atomic_write_bytes(job.output, pdf)
     written = [job.output]
+    if options.emit_html:
+        html = job.output.with_suffix(".html")
+        atomic_write_bytes(html, standalone_html(job, page, project).encode("utf-8"))
+        written.append(html)
     if options.impose_paper:
         from qillqa.impose import impose
 
@@ -431,6 +437,22 @@ def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options
             ).path
         )
     return JobResult(written, page.misses)
+
+
+def standalone_html(job: Job, page: Page, project: Project) -> str:
+    """The job's HTML with qillqa's CSS and a base URL, so ``weasyprint FILE.html OUT.pdf`` renders it alone.
+
+    (Auto-fit's scale is not known here: the root font size is the format's own.)
+    """
+    head = (
+        f'<base href="{job.format.folder.as_uri()}/">'
+        f"<style>/* added by qillqa */\n{stylesheet(job.format, 1.0, job.variant)}</style>"
+    )
+    index = page.html.lower().find("<head>")
+    if index < 0:
+        return head + page.html
+    index += len("<head>")
+    return page.html[:index] + head + page.html[index:]
 
 
 def sheets_path(job: Job, paper: str) -> Path:
@@ -498,6 +520,8 @@ class BuildCache:
         files = [job.output]
         if options.impose_paper:
             files.append(sheets_path(job, options.impose_paper))
+        if options.emit_html:
+            files.append(job.output.with_suffix(".html"))
         return files
 
     def fresh(self, job: Job, key: str, options: Options) -> bool:

@@ -168,6 +168,11 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
     help="Worker processes (default: one per core).",
 )
 @click.option("--force", is_flag=True, help="Rebuild everything, even outputs that are up to date.")
+@click.option(
+    "--emit-html",
+    is_flag=True,
+    help="Also write each output's final HTML beside it (for debugging, or WeasyPrint alone).",
+)
 @click.pass_obj
 def build(
     state: State,
@@ -183,6 +188,7 @@ def build(
     impose_paper: str | None,
     jobs: int | None,
     force: bool,
+    emit_html: bool,
 ) -> None:
     """Build PDFs for LEAFLETS (default: all) in every format and language.
 
@@ -228,6 +234,7 @@ def build(
         jobs=jobs or os.cpu_count() or 1,
         force=force,
         on_progress=progress,
+        emit_html=emit_html,
     )
 
 
