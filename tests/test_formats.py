@@ -160,3 +160,47 @@ def test_builds_are_byte_identical(
     assert [p.name for p in outputs[0]] == [p.name for p in outputs[1]]
     for first, second in zip(*outputs, strict=True):
         assert first.read_bytes() == second.read_bytes(), first.name
+
+
+def test_event_variants_from_events_csv(runner: CliRunner, mini: Path) -> None:
+    (mini / "leaflets/hello/events.csv").write_text(
+        "city,date,time,place,link\n"
+        "São Paulo,2026-12-06,15:00-18:00,Avenida Paulista,https://example.org/sp\n"
+        "Lima,2026-12-07,10:00,Plaza San Martín,\n",
+        encoding="utf-8",
+    )
+    result = run(runner, mini, "build", "--format", "card", "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert [Path(line).relative_to(mini).as_posix() for line in result.stdout.split()] == [
+        "dist/hello/sao-paulo/hello-sao-paulo-card-es.pdf",
+        "dist/hello/lima/hello-lima-card-es.pdf",
+    ]
+    assert (
+        "6 de diciembre de 2026" in pages_text(mini / "dist/hello/sao-paulo/hello-sao-paulo-card-es.pdf")[0]
+    )
+    assert "7 de diciembre de 2026" in pages_text(mini / "dist/hello/lima/hello-lima-card-es.pdf")[0]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "Lima,2026-13-01,10:00,Plaza,",
+            "leaflets/hello/events.csv:2: 'date' must look like 2026-12-05, found '2026-13-01'",
+        ),
+        (
+            "Lima,2026-12-01,25:00,Plaza,",
+            "leaflets/hello/events.csv:2: 'time' must look like 14:00 or 14:00-17:00",
+        ),
+        ("Lima,2026-12-01,10:00", "leaflets/hello/events.csv:2: expected 5 columns, found 3"),
+        (
+            "Lima,2026-12-01,10:00,Plaza,ftp://x",
+            "leaflets/hello/events.csv:2: 'link' must be an http(s) address",
+        ),
+    ],
+)
+def test_a_bad_events_row_names_its_line(runner: CliRunner, mini: Path, row: str, message: str) -> None:
+    (mini / "leaflets/hello/events.csv").write_text(f"city,date,time,place,link\n{row}\n", encoding="utf-8")
+    result = run(runner, mini, "build", "--format", "card")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {message}"), result.stderr

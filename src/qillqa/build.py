@@ -14,7 +14,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
 
@@ -90,11 +90,18 @@ class BuildResult:
 
 
 def output_path(
-    output: Path, leaflet: str, fmt: str, language: str | None, variant: Variant = Variant()
+    output: Path,
+    leaflet: str,
+    fmt: str,
+    language: str | None,
+    variant: Variant = Variant(),
+    event: str | None = None,
 ) -> Path:
-    """``<output>/<leaflet>/<leaflet>-<format>[-<lang>][-print-shop][-mono].pdf``."""
-    stem = f"{leaflet}-{fmt}" + (f"-{language}" if language else "") + variant.suffix
-    return output / leaflet / f"{stem}.pdf"
+    """``<output>/<leaflet>/[<event>/]<leaflet>[-<event>]-<format>[-<lang>][-print-shop][-mono].pdf``."""
+    name = f"{leaflet}-{event}" if event else leaflet
+    stem = f"{name}-{fmt}" + (f"-{language}" if language else "") + variant.suffix
+    folder = output / leaflet / event if event else output / leaflet
+    return folder / f"{stem}.pdf"
 
 
 def plan(
@@ -131,14 +138,19 @@ def plan(
             if fmt_name not in loaded_formats:
                 loaded_formats[fmt_name] = load_format(project, fmt_name)
             fmt = loaded_formats[fmt_name]
-            if fmt.multilingual:
-                jobs.append(
-                    Job(leaflet, fmt, langs, output_path(root, name, fmt_name, None, variant), variant)
-                )
-                continue
-            for language in langs:
-                target = output_path(root, name, fmt_name, language, variant)
-                jobs.append(Job(leaflet, fmt, (language,), target, variant))
+            # One copy of the leaflet per event of events.csv, or the leaflet itself.
+            copies = [
+                replace(leaflet, event=v.event, link=v.link or leaflet.link, variant=v.slug)
+                for v in leaflet.variants
+            ] or [leaflet]
+            for copy in copies:
+                if fmt.multilingual:
+                    target = output_path(root, name, fmt_name, None, variant, copy.variant)
+                    jobs.append(Job(copy, fmt, langs, target, variant))
+                    continue
+                for language in langs:
+                    target = output_path(root, name, fmt_name, language, variant, copy.variant)
+                    jobs.append(Job(copy, fmt, (language,), target, variant))
     if wanted_formats and not jobs and names:
         raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
     return jobs
@@ -355,7 +367,7 @@ def build(
     if skipped:
         log.info("%d output(s) up to date", skipped)
     result = BuildResult()
-    outcomes = zip(todo, _run_jobs(project, todo, options, jobs), strict=True)
+    outcomes = zip(todo, _run_jobs(project, todo, options, jobs, root), strict=True)
     try:
         for done, (job, outcome) in enumerate(outcomes, 1):
             if on_progress:
@@ -375,7 +387,9 @@ def build(
     return result
 
 
-def _run_jobs(project: Project, todo: list[Job], options: Options, workers: int) -> Iterator[JobResult]:
+def _run_jobs(
+    project: Project, todo: list[Job], options: Options, workers: int, output_root: Path
+) -> Iterator[JobResult]:
     """Each job's result, in order: here, or in worker processes that import WeasyPrint once."""
     if workers <= 1 or len(todo) <= 1:
         catalogues = Catalogues(project, options.policy)
@@ -389,7 +403,8 @@ def _run_jobs(project: Project, todo: list[Job], options: Options, workers: int)
         "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     )
     specs = [
-        (project.root, job.leaflet.name, job.format.name, job.languages, job.output, options) for job in todo
+        (project.root, job.leaflet.name, job.format.name, job.languages, job.output, options, output_root)
+        for job in todo
     ]
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
         yield from pool.map(_worker, specs)
@@ -398,16 +413,16 @@ def _run_jobs(project: Project, todo: list[Job], options: Options, workers: int)
 _WORKER_STATE: dict[Path, tuple[Project, Catalogues]] = {}
 
 
-def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options]) -> JobResult:
+def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options, Path]) -> JobResult:
     """Run one job in a worker process; the project and catalogues are loaded once per process."""
-    root, leaflet, fmt, languages, output, options = spec
+    root, leaflet, fmt, languages, output, options, output_root = spec
     if root not in _WORKER_STATE:
         project = load_project(root)
         _WORKER_STATE[root] = (project, Catalogues(project, options.policy))
     project, catalogues = _WORKER_STATE[root]
     job = next(
         job
-        for job in plan(project, [leaflet], [fmt], languages, output.parent.parent, options.variant)
+        for job in plan(project, [leaflet], [fmt], languages, output_root, options.variant)
         if job.output == output
     )
     return run_job(job, project, catalogues, options)

@@ -9,9 +9,12 @@ reference and a translator comment.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -95,6 +98,18 @@ class Event:
     timezone: str | None
     place: Message | None
     address: str
+    #: A place given as it is printed (from events.csv), instead of a translated ``place``.
+    place_text: str = ""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One event of a leaflet's ``events.csv``: same design and translations, its own details."""
+
+    slug: str
+    city: str
+    event: Event
+    link: Link | None
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,10 @@ class Leaflet:
     #: Where ``formats`` is written, for messages about an unknown format.
     formats_line: int | None = None
     images: Mapping[str, Image] = field(default_factory=lambda: MappingProxyType({}))
+    #: The events of ``events.csv``, one output per event; empty without the file.
+    variants: tuple[Variant, ...] = ()
+    #: The variant this copy of the leaflet is for (its slug), if any.
+    variant: str | None = None
 
     @property
     def domain(self) -> str:
@@ -298,6 +317,7 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
     if problems.problems:
         raise ContentError("\n".join(problems.problems))
     assert title is not None
+    variants = load_events(project, folder, event)
     return Leaflet(
         name,
         folder,
@@ -308,7 +328,67 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
         link,
         source.line_of("formats"),
         MappingProxyType(images),
+        variants,
     )
+
+
+EVENTS_FILE = "events.csv"
+EVENT_COLUMNS = ("city", "date", "time", "place", "link")
+
+
+def slugify(text: str) -> str:
+    """A file-name slug: ASCII letters and digits joined by '-' ("São Paulo" -> "sao-paulo")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Variant, ...]:
+    """The rows of ``events.csv``: city, date, time (``14:00`` or ``14:00-17:00``), place, link."""
+    path = folder / EVENTS_FILE
+    if not path.is_file():
+        return ()
+    shown = project.relative(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown) from exc
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [c.strip().lower() for c in rows[0]] != list(EVENT_COLUMNS):
+        raise ContentError(f"the first line must be the header {','.join(EVENT_COLUMNS)}", path=shown, line=1)
+    variants: list[Variant] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(EVENT_COLUMNS):
+            raise ContentError(
+                f"expected {len(EVENT_COLUMNS)} columns, found {len(row)}", path=shown, line=number
+            )
+        city, date, time, place, url = (cell.strip() for cell in row)
+        slug = slugify(city)
+        if not slug:
+            raise ContentError(f"'city' must name a city, found {city!r}", path=shown, line=number)
+        if slug in seen:
+            raise ContentError(f"{city!r} is already the city of line {seen[slug]}", path=shown, line=number)
+        seen[slug] = number
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError as exc:
+            raise ContentError(
+                f"'date' must look like 2026-12-05, found {date!r}", path=shown, line=number
+            ) from exc
+        times = re.fullmatch(r"(\d{1,2}):(\d{2})(?:\s*-\s*(\d{1,2}):(\d{2}))?", time)
+        if not times or int(times[1]) > 23 or int(times[2]) > 59 or (times[3] and int(times[3]) > 23):
+            raise ContentError(
+                f"'time' must look like 14:00 or 14:00-17:00, found {time!r}", path=shown, line=number
+            )
+        start = dt.time(int(times[1]), int(times[2]))
+        end = dt.time(int(times[3]), int(times[4])) if times[3] else None
+        if url and not re.match(r"^https?://[^\s/]+", url):
+            raise ContentError(f"'link' must be an http(s) address, found {url!r}", path=shown, line=number)
+        event = Event(day, start, end, base.timezone if base else None, None, "", place)
+        variants.append(Variant(slug, city, event, Link(url) if url else None))
+    return tuple(variants)
 
 
 def _document(

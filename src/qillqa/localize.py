@@ -51,7 +51,9 @@ def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespa
                 "start": e.start,
                 "end": e.end,
                 "timezone": e.timezone,
-                "place": markup.inline(translate(e.place), language) if e.place else Markup(""),
+                "place": (
+                    markup.inline(translate(e.place), language) if e.place else Markup(escape(e.place_text))
+                ),
                 "address": e.address,
             },
         )
