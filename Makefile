@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test lint clean system-deps
+.PHONY: build test lint bench clean system-deps
 
 build: $(STAMP)
 	$(BIN)/qillqa build --impose
@@ -30,3 +30,6 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
