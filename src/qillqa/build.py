@@ -38,7 +38,6 @@ from qillqa.formats import Format, format_names, load_format
 from qillqa.fsutil import atomic_write_bytes
 from qillqa.localize import localize
 from qillqa.project import Project, load_project
-from qillqa.rendering import PageMetadata, ProjectFetcher, check_pages, finish_pdf, pad_pages, render_document
 from qillqa.templating import Namespace, environment, render
 
 log = logging.getLogger(__name__)
@@ -560,6 +559,16 @@ SCALE_STEP = 0.025
 
 def render_job(job: Job, page: Page, project: Project) -> bytes:
     """Render, fitting the type if the text overflows, and return the checked PDF."""
+    # Local: WeasyPrint takes half a second to import, which a no-op build never needs.
+    from qillqa.rendering import (
+        PageMetadata,
+        ProjectFetcher,
+        check_pages,
+        finish_pdf,
+        pad_pages,
+        render_document,
+    )
+
     fmt = job.format
     roots = [project.root, *{face.path.parent for face in faces(fmt.fonts)}]
     if job.variant.print_shop:
