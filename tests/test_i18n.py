@@ -325,3 +325,16 @@ def test_render_po_round_trips(mini: Path) -> None:
     assert (
         read_po(io.BytesIO(render_po(catalog))).get("Hello world", context="headline").string == "Hola mundo"
     )
+
+
+def test_update_on_a_malformed_po_file_changes_nothing(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "i18n", "update").exit_code == 0
+    edit(mini / "leaflets/hello/leaflet.toml", 'headline = "Hello world"', 'headline = "Hello there"')
+    broken = mini / "locales/es/LC_MESSAGES/templates.po"
+    edit(broken, 'msgstr "Cuándo"', 'msgstr "Cuándo')
+    before = {p: p.read_bytes() for p in (mini / "locales").rglob("*.po*")}
+    result = run(runner, mini, "i18n", "update")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: locales/es/LC_MESSAGES/templates.po:")
+    assert "malformed PO file" in result.stderr and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in (mini / "locales").rglob("*.po*")} == before

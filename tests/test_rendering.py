@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from qillqa.cli import cli
@@ -39,3 +40,18 @@ def test_overflow_onto_an_extra_page_is_an_error(runner: CliRunner, mini: Path) 
     result = runner.invoke(cli, ["--project", str(mini), "build", "--lang", "en"])
     assert result.exit_code == 1
     assert "hello card [en]: the text does not fit: it needs 2 pages, the format has 1" in result.stderr
+
+
+def test_a_huge_image_is_refused(runner: CliRunner, mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qillqa.rendering
+
+    monkeypatch.setattr(qillqa.rendering, "MAX_RESOURCE_BYTES", 1000)
+    (mini / "templates/card/big.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg'>" + " " * 2000 + "</svg>"
+    )
+    _edit(mini, "<h1>", '<img src="big.svg"><h1>')
+    result = runner.invoke(
+        cli, ["--project", str(mini), "build", "--format", "card", "--lang", "en", "--jobs", "1"]
+    )
+    assert result.exit_code == 1
+    assert "big.svg: it is 0 MB, more than the 0 MB" in result.stderr

@@ -35,7 +35,7 @@ from qillqa.content import LEAFLET_FILE, Leaflet, load_leaflet, select_leaflets
 from qillqa.errors import ContentError, QillqaError, RenderError, UsageError
 from qillqa.fonts import faces, font_css, missing_glyphs
 from qillqa.formats import Format, format_names, load_format
-from qillqa.fsutil import atomic_write_bytes
+from qillqa.fsutil import atomic_write_bytes, exclusive
 from qillqa.localize import localize
 from qillqa.project import Project, load_project
 from qillqa.templating import Namespace, environment, render
@@ -322,6 +322,7 @@ class JobResult:
 
 
 CACHE_FILE = ".qillqa-build.json"
+LOCK_FILE = ".qillqa-build.lock"
 
 
 def build(
@@ -358,6 +359,22 @@ def build(
                 f"{len(errors)} error(s) in the catalogues (--strict):\n" + "\n".join(map(str, errors))
             )
     root = output or project.output
+    busy = f"another qillqa build is writing to {project.relative(root)} right now; wait for it to finish"
+    with exclusive(root / LOCK_FILE, busy):
+        return _build_locked(project, planned, options, root, jobs, force, on_written, on_progress)
+
+
+def _build_locked(
+    project: Project,
+    planned: list[Job],
+    options: Options,
+    root: Path,
+    jobs: int,
+    force: bool,
+    on_written: Callable[[Path], None] | None,
+    on_progress: Callable[[int, int, str], None] | None,
+) -> BuildResult:
+    policy = options.policy
     cache = BuildCache(root / CACHE_FILE)
     hasher = InputHasher(project)
     keys = {job.output: hasher.key(job, options) for job in planned}

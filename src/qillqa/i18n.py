@@ -87,16 +87,19 @@ def extract(project: Project, write: bool = True) -> list[Written]:
 
 
 def update(project: Project, languages: tuple[str, ...] = (), write: bool = True) -> list[Written]:
-    """Extract, then merge every domain's template into each language's PO file."""
-    written = []
+    """Extract, then merge every domain's template into each language's PO file.
+
+    Every file is read and merged before any is written: one malformed PO file stops the
+    update with its file and line, and nothing is changed.
+    """
+    pending: list[tuple[Path, bytes]] = []
     for domain, template in templates_of(project).items():
         path = pot_path(project, domain)
-        written.append(_save(path, template_bytes(path, template, project), write))
+        pending.append((path, template_bytes(path, template, project)))
         for language in project.select_languages(languages):
             po = project.po_path(language, domain)
-            catalog = update_catalog(po, template, language, project)
-            written.append(_save(po, render_po(catalog), write))
-    return written
+            pending.append((po, render_po(update_catalog(po, template, language, project))))
+    return [_save(path, data, write) for path, data in pending]
 
 
 def init_language(project: Project, language: str, locale: str | None = None) -> list[Path]:

@@ -31,6 +31,8 @@ from qillqa.formats import Format
 
 log = logging.getLogger(__name__)
 
+#: The largest file of the project a template may load (an image, say).
+MAX_RESOURCE_BYTES = 25_000_000
 #: Rendered page sizes may differ from the manifest by rounding only.
 SIZE_TOLERANCE_PT = 0.5
 PX_TO_PT = 0.75
@@ -41,7 +43,10 @@ class RefusedResource(Exception):
 
 
 class ProjectFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves ``file:`` URLs under the allowed roots and ``data:`` URIs; refuses the rest."""
+    """Serves ``file:`` URLs under the allowed roots and ``data:`` URIs; refuses the rest.
+
+    The first root is the project; files there may be no larger than ``MAX_RESOURCE_BYTES``.
+    """
 
     def __init__(self, roots: Iterable[Path]) -> None:
         super().__init__(allowed_protocols=("file", "data"), fail_on_errors=True)
@@ -58,6 +63,13 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
             raise RefusedResource(f"refused to load {url}: it is outside the project")
         if not path.is_file():
             raise RefusedResource(f"cannot load {url}: no such file")
+        size = path.stat().st_size
+        in_project = self.roots[0] in path.parents  # installed packages (fonts, profiles) are trusted
+        if in_project and size > MAX_RESOURCE_BYTES:
+            raise RefusedResource(
+                f"refused to load {url}: it is {size / 1e6:.0f} MB, more than the "
+                f"{MAX_RESOURCE_BYTES / 1e6:.0f} MB a leaflet's image or font may have"
+            )
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
