@@ -68,10 +68,32 @@ _PO_LINE = re.compile(rf"^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s
 
 
 def check_syntax(text: str, shown: Path) -> None:
-    """Reject the PO syntax errors Babel's lenient parser lets through (unclosed strings, stray text)."""
+    """Reject what Babel's lenient parser lets through: unclosed strings, stray text, duplicates.
+
+    A duplicate (same msgctxt and msgid twice) would silently lose one translation.
+    """
+    seen: dict[tuple[str | None, str], int] = {}
+    context: str | None = None
+    current: list[str] | None = None  # the msgid being read, across continuation lines
+    start = 0
+
+    def finish() -> None:
+        if current is None:
+            return
+        key = (context, "".join(current))
+        if key[1] and key in seen:
+            where = f" (msgctxt {context!r})" if context is not None else ""
+            raise CatalogError(
+                f"duplicate message: msgid {key[1]!r}{where} is already at line {seen[key]}",
+                path=shown,
+                line=start,
+            )
+        seen.setdefault(key, start)
+
     for number, line in enumerate(text.splitlines(), 1):
         content = line.strip()
-        if content.startswith(("#~", "#|")):
+        obsolete = content.startswith(("#~", "#|"))
+        if obsolete:
             content = content[2:].strip()
             if content.startswith("|"):  # "#~|": previous msgid of an obsolete entry
                 content = content[1:].strip()
@@ -81,6 +103,29 @@ def check_syntax(text: str, shown: Path) -> None:
             raise CatalogError(
                 f"malformed PO file: cannot read {line.strip()[:60]!r}", path=shown, line=number
             )
+        if obsolete or not content:
+            continue
+        keyword, _, rest = content.partition(" ")
+        if content.startswith('"'):
+            if current is not None:
+                current.append(_unquote(content))
+        elif keyword == "msgctxt":
+            finish()
+            current, context = None, _unquote(rest)
+        elif keyword == "msgid":
+            if current is not None:
+                finish()
+                context = None
+            current, start = [_unquote(rest)], number
+        else:  # msgid_plural, msgstr: the msgid is complete
+            if current is not None:
+                finish()
+                current, context = None, None
+    finish()
+
+
+def _unquote(quoted: str) -> str:
+    return quoted.strip()[1:-1]
 
 
 def load_catalog(path: Path, language: str, domain: str, shown: Path | None = None) -> Catalog:
