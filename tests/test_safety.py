@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pikepdf
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qillqa.build import LOCK_FILE
 from qillqa.cli import cli
@@ -120,3 +122,34 @@ def test_a_killed_build_leaves_whole_pdfs_and_the_next_build_repairs(mini: Path)
                 assert len(document.pages) >= 1
     subprocess.run(command, check=True, env=env, timeout=120)
     assert sorted(p.relative_to(mini) for p in (mini / "dist").rglob("*.pdf")) == expected
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(
+        st.text(min_size=1, max_size=60),
+        st.text(alphabet=st.characters(categories=["Mn", "Cc", "Cf", "Zs"]), min_size=1, max_size=20),
+        st.text(alphabet="אבגדهلا  ‏‮abc", min_size=1, max_size=40),
+        st.just("x" * 5000),
+    )
+)
+def test_fuzzed_translations_never_crash_or_leave_broken_pdfs(
+    runner: CliRunner, mini: Path, text: str
+) -> None:
+    """Random Unicode, right-to-left text, combining marks, control characters, very long strings."""
+    from babel.messages.catalog import Catalog
+
+    from qillqa.catalogs import write_catalog
+
+    catalog = Catalog(locale="es")
+    catalog.add("Hello world", text, context="headline")
+    write_catalog(mini / "locales/es/LC_MESSAGES/hello.po", catalog)
+    result = run(runner, mini, "build", "--format", "card", "--lang", "es", "--jobs", "1", "--force")
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    pdf = mini / "dist/hello/hello-card-es.pdf"
+    if result.exit_code == 0:
+        with pikepdf.open(pdf) as document:
+            assert len(document.pages) == 1
+    else:
+        assert result.exit_code == 1 and result.stderr.startswith("Error: "), result.output
+    assert not list(mini.rglob("*.tmp"))
