@@ -23,6 +23,8 @@ if [ "${1:-}" = test ]; then
     # msgfmt checks the catalogues; a private CUPS scheduler with a PDF printer tests printing.
     PACKAGES="$PACKAGES gettext:bin:msgfmt cups:file:/usr/sbin/cupsd cups-client:bin:lp"
     PACKAGES="$PACKAGES cups-ipp-utils:bin:ipptool printer-driver-cups-pdf:file:/usr/lib/cups/backend/cups-pdf"
+    # The preview is tested in a real browser: Debian's Chromium, driven by Playwright.
+    PACKAGES="$PACKAGES chromium:file:/usr/bin/chromium"
 fi
 
 missing=""

@@ -8,6 +8,7 @@ anything else is an internal error, shown with a traceback only under ``--debug`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -393,6 +394,38 @@ def print_(
         click.echo(job.shell() if dry_run else submit(job))
         if layout:
             click.echo(f"{file.name}: {LAYOUTS[layout].instructions}", err=True)
+
+
+@cli.command()
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Listen on another address (careful).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
+@click.pass_obj
+def preview(state: State, port: int, host: str, open_browser: bool) -> None:
+    """See every page of every language side by side, rebuilt whenever you save.
+
+    Serves on 127.0.0.1 only, unless --host says otherwise. Pages show images of
+    the real PDFs, each language's missing and fuzzy messages, and any build
+    error with its file and line; they update by themselves. Ctrl-C stops it.
+
+    \b
+    Example:
+      qillqa preview --open
+    """
+    import threading
+    import webbrowser
+
+    from qillqa.preview import serve
+
+    project = state.project()
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+    url = f"http://{host}:{port}/"
+    if open_browser:
+        threading.Thread(target=lambda: ready.wait(60) and webbrowser.open(url), daemon=True).start()
+    click.echo(f"qillqa preview on {url} (Ctrl-C stops it)", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(project.root, host, port, jobs=os.cpu_count() or 1, ready=ready, holder=holder)
 
 
 @cli.group()

@@ -88,3 +88,28 @@ def status(project: Project, languages: tuple[str, ...] = ()) -> list[Row]:
                 )
             )
     return rows
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A message a language lacks (``missing``) or has only as a draft (``fuzzy``)."""
+
+    msgid: str
+    context: str | None
+    kind: str
+    location: str
+
+
+def gaps(template: Catalog, catalog: Catalog | None) -> list[Gap]:
+    """The untranslated and fuzzy messages of ``catalog`` against ``template``, with their source."""
+    found = []
+    for message in messages_of(template):
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        entry = catalog.get(message.id, context=message.context) if catalog is not None else None
+        strings = entry.string if entry is not None else ""
+        done = all(strings) if isinstance(strings, tuple) else bool(strings)
+        kind = "missing" if not done else "fuzzy" if entry is not None and entry.fuzzy else ""
+        if kind:
+            where = f"{message.locations[0][0]}:{message.locations[0][1]}" if message.locations else ""
+            found.append(Gap(msgid, message.context, kind, where))
+    return found
