@@ -70,6 +70,12 @@ def test_preview_in_a_real_browser(preview: str, mini: Path, tmp_path: Path) -> 
             page.click("a[href='/leaflet/hello?format=card']")
             page.wait_for_selector(".column")
             assert [c.get_attribute("data-lang") for c in page.query_selector_all(".column")] == ["es", "en"]
+            # es: the lead is fuzzy, the slogans and the draft stamp untranslated; en is the source
+            assert page.inner_text(".column[data-lang=es] .status") == "3 missing, 1 fuzzy"
+            assert page.inner_text(".column[data-lang=en] .status") == "0 missing, 0 fuzzy"
+            assert "fuzzy: A *small* test card. leaflets/hello/leaflet.toml:6" in page.inner_text(
+                ".column[data-lang=es] .gaps"
+            )
             _loaded(page)
             first_src = page.get_attribute(".column[data-lang=es] img", "src")
             before = _get(preview + first_src)

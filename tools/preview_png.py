@@ -20,7 +20,9 @@ def side_by_side(pdf: Path, width: int, gray: bool = False, gap: int = 24) -> Im
         image = page.render(scale=scale, grayscale=gray).to_pil().convert("RGB")
         pages.append(image)
     height = max(p.height for p in pages)
-    sheet = Image.new("RGB", (sum(p.width for p in pages) + gap * (len(pages) + 1), height + 2 * gap), "#d9d9d9")
+    sheet = Image.new(
+        "RGB", (sum(p.width for p in pages) + gap * (len(pages) + 1), height + 2 * gap), "#d9d9d9"
+    )
     x = gap
     for image in pages:
         sheet.paste(image, (x, gap))

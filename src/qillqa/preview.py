@@ -151,6 +151,8 @@ class Preview:
                 )
                 notes = []
                 for language in job.languages:
+                    if language == self.project.source_language:
+                        continue  # its text is the source itself
                     for domain in (job.leaflet.domain, TEMPLATES_DOMAIN):
                         for gap in gaps(templates[domain], catalogues.catalog(language, domain)):
                             where = f" <small>{html.escape(gap.location)}</small>" if gap.location else ""
