@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from jinja2.utils import missing
@@ -82,6 +83,26 @@ def _time(
     return str(format_time(value, style, locale=locales(language)))
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the process: every job of a build reuses them.
+
+    Jinja checks each template's source checksum, so an edited template is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
+
+
 def environment(
     fmt: Format,
     locales: Callable[[str | None], Locale],
@@ -96,6 +117,7 @@ def environment(
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([fmt.folder, fmt.folder.parent]),
+        bytecode_cache=_BYTECODE,
         autoescape=True,
         undefined=Undefined,
         extensions=["jinja2.ext.i18n"],
