@@ -42,9 +42,6 @@ from qillqa.templating import Namespace, environment, render
 
 log = logging.getLogger(__name__)
 
-#: The root font size templates are designed at; auto-fit scales it down.
-BASE_FONT_SIZE_PT = 12
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -290,7 +287,7 @@ HYPHENATION_CSS = ":lang(qu) * { hyphens: manual !important; }"
 
 def stylesheet(fmt: Format, scale: float = 1.0, variant: Variant = Variant()) -> str:
     """What qillqa adds to every template's CSS: fonts, page size, root type size, variant."""
-    size = BASE_FONT_SIZE_PT * scale
+    size = fmt.font_size * scale
     return "\n".join(
         (
             font_css(fmt.fonts),

@@ -69,6 +69,8 @@ class Format:
     multilingual: bool = False
     #: How ``build --impose`` puts it on A4/Letter sheets (a layout of :mod:`qillqa.impose`).
     impose: str = "fit"
+    #: The root font size (pt) the template's rem units are designed at; auto-fit scales it.
+    font_size: float = 12.0
 
     def expected_pages(self, items: int = 0) -> int | None:
         """The page count a render must have (``None``: any multiple, checked separately)."""
@@ -151,6 +153,12 @@ def load_format(project: Project, name: str) -> Format:
     if not isinstance(multiple, int) or isinstance(multiple, bool) or multiple < 1:
         problem("format.pages_multiple", f"'pages_multiple' must be a whole number, found {multiple!r}")
         multiple = 1
+    font_size = table.get("font_size", 12)
+    if not isinstance(font_size, int | float) or isinstance(font_size, bool) or not 4 <= font_size <= 200:
+        problem(
+            "format.font_size", f"'font_size' must be a size in points from 4 to 200, found {font_size!r}"
+        )
+        font_size = 12
     impose = table.get("impose", "fit")
     if impose not in IMPOSE_LAYOUTS:
         problem("format.impose", f"'impose' must be one of {', '.join(IMPOSE_LAYOUTS)}, found {impose!r}")
@@ -203,6 +211,7 @@ def load_format(project: Project, name: str) -> Format:
         multiple,
         multilingual,
         impose,
+        float(font_size),
     )
 
 
