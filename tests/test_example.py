@@ -180,3 +180,74 @@ def test_flyer_carries_a_vector_qr_code(built_example: tuple[Path, list[logging.
     xobjects = back["/Resources"].get("/XObject", {})
     assert not [x for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"]
     assert "example.org/peru" in back.extract_text()
+
+
+MM = 72 / 25.4
+FORMATS = {  # name: (width mm, height mm, pages: int, or None for "a multiple of 4, at least 8")
+    "flyer-a5": (148, 210, 2),
+    "flyer-a6": (105, 148, 2),
+    "trifold-a4": (297, 210, 2),
+    "poster-a3": (297, 420, 1),
+    "placards-a3": (420, 297, 5),
+    "pamphlet-a5": (148, 210, None),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_format_in_every_language(
+    built_example: tuple[Path, list[logging.LogRecord]], name: str, lang: str
+) -> None:
+    width, height, pages = FORMATS[name]
+    reader = PdfReader(built_example[0] / "dist/peru-solidarity" / f"peru-solidarity-{name}-{lang}.pdf")
+    if pages is None:
+        assert len(reader.pages) >= 8 and len(reader.pages) % 4 == 0
+    else:
+        assert len(reader.pages) == pages
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width) / MM), round(float(page.mediabox.height) / MM)) == (
+            width,
+            height,
+        )
+    assert reader.trailer["/Root"]["/Lang"] == lang
+
+
+def test_trilingual_sheet_holds_all_three_languages(
+    built_example: tuple[Path, list[logging.LogRecord]],
+) -> None:
+    reader = PdfReader(built_example[0] / "dist/peru-solidarity/peru-solidarity-trilingual-a4.pdf")
+    assert len(reader.pages) == 1
+    assert (
+        round(float(reader.pages[0].mediabox.width) / MM),
+        round(float(reader.pages[0].mediabox.height) / MM),
+    ) == (210, 297)
+    text = text_of(reader).casefold()
+    for lang in ("es", "qu"):
+        assert translated(lang, "headline", "Peru is not alone").casefold() in text
+    assert "peru is not alone" in text
+    assert "5 de diciembre de 2026" in text and "5 diciembre, 2026" in text and "5 december 2026" in text
+
+
+def test_placards_one_slogan_a_page(built_example: tuple[Path, list[logging.LogRecord]]) -> None:
+    reader = PdfReader(built_example[0] / "dist/peru-solidarity/peru-solidarity-placards-a3-qu.pdf")
+    slogans = [
+        "Peru is not alone",
+        "Free Pedro Castillo",
+        "Stop the killings",
+        "Free elections now",
+        "A new constitution",
+    ]
+    for page, slogan in zip(reader.pages, slogans, strict=True):
+        assert (
+            " ".join(page.extract_text().split()).casefold() == translated("qu", "slogans", slogan).casefold()
+        )
+
+
+def test_every_format_in_mono_has_no_colour(example: Path) -> None:
+    from qillqa.build import Variant, build
+    from qillqa.project import load_project
+
+    written = build(load_project(example), languages=["qu"], variant=Variant(mono=True), jobs=2).written
+    assert len(written) == len(FORMATS) + 1  # and the trilingual sheet
+    for pdf in written:
+        assert colour_operators(pdf) == set(), pdf.name
