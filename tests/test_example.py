@@ -251,3 +251,10 @@ def test_every_format_in_mono_has_no_colour(example: Path) -> None:
     assert len(written) == len(FORMATS) + 1  # and the trilingual sheet
     for pdf in written:
         assert colour_operators(pdf) == set(), pdf.name
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pdfs_are_tagged(built_example: tuple[Path, list[logging.LogRecord]], lang: str) -> None:
+    root = pdf(built_example[0], lang).trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])

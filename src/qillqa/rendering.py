@@ -156,7 +156,8 @@ def finish_pdf(document: Any, metadata: PageMetadata, variant: str | None = None
     document.metadata.lang = metadata.language
     document.metadata.generator = f"qillqa {__version__}"
     document.metadata.authors = []
-    options: dict[str, Any] = {}
+    # Tagged PDF: a structure tree for screen readers and reflow (WeasyPrint's PDF/UA tagging).
+    options: dict[str, Any] = {"pdf_tags": True}
     if variant:
         stamp = build_time().strftime("%Y-%m-%dT%H:%M:%S+00:00")
         document.metadata.created = document.metadata.modified = stamp
