@@ -204,3 +204,39 @@ def test_a_bad_events_row_names_its_line(runner: CliRunner, mini: Path, row: str
     result = run(runner, mini, "build", "--format", "card")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {message}"), result.stderr
+
+
+def test_images_with_translated_alt_text(runner: CliRunner, mini: Path) -> None:
+    from qillqa.catalogs import extract_leaflet
+    from qillqa.content import load_leaflet
+    from qillqa.project import load_project
+
+    (mini / "leaflets/hello/logo.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='20' height='20'><rect width='20' height='20'/></svg>"
+    )
+    edit(
+        mini / "leaflets/hello/leaflet.toml",
+        "[event]",
+        '[images]\nlogo = { file = "logo.svg", alt = "Our logo" }\n\n[event]',
+    )
+    edit(
+        mini / "templates/card/card.html",
+        "<h1>",
+        '<img src="{{ leaflet.images.logo.url }}" alt="{{ leaflet.images.logo.alt }}"><h1>',
+    )
+    project = load_project(mini)
+    message = extract_leaflet(project, load_leaflet(project, "hello")).get(
+        "Our logo", context="images.logo.alt"
+    )
+    assert message is not None and message.locations[0][0] == "leaflets/hello/leaflet.toml"
+    po = mini / "locales/es/LC_MESSAGES/hello.po"
+    po.write_text(po.read_text() + '\nmsgctxt "images.logo.alt"\nmsgid "Our logo"\nmsgstr "Nuestro logo"\n')
+    result = run(runner, mini, "build", "--format", "card", "--lang", "es", "--emit-html")
+    assert result.exit_code == 0, result.output
+    html = (mini / "dist/hello/hello-card-es.html").read_text()
+    assert 'alt="Nuestro logo"' in html
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(mini / "dist/hello/hello-card-es.pdf")
+    operators = [op for _, op in ContentStream(reader.pages[0].get_contents(), reader).operations]
+    assert b"re" in operators  # the logo's rectangle, drawn as vector
