@@ -55,3 +55,16 @@ def test_a_huge_image_is_refused(runner: CliRunner, mini: Path, monkeypatch: pyt
     )
     assert result.exit_code == 1
     assert "big.svg: it is 0 MB, more than the 0 MB" in result.stderr
+
+
+def test_a_runaway_render_is_stopped(runner: CliRunner, mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qillqa.rendering
+
+    monkeypatch.setattr(qillqa.rendering, "RENDER_SECONDS", 1)
+    _edit(mini, "<h1>", "{% for i in range(20000) %}<p>{{ i }} words words words words</p>{% endfor %}<h1>")
+    result = runner.invoke(
+        cli, ["--project", str(mini), "build", "--format", "card", "--lang", "en", "--jobs", "1"]
+    )
+    assert result.exit_code == 1
+    assert "hello card [en]: rendering took longer than 1 s and was stopped" in result.stderr
+    assert not list(mini.rglob("hello-card-*.pdf"))

@@ -12,6 +12,8 @@ import hashlib
 import logging
 import mimetypes
 import re
+import signal
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: The largest file of the project a template may load (an image, say).
 MAX_RESOURCE_BYTES = 25_000_000
+#: The longest one render may take before it is stopped (a runaway template).
+RENDER_SECONDS = 180
 #: Rendered page sizes may differ from the manifest by rounding only.
 SIZE_TOLERANCE_PT = 0.5
 PX_TO_PT = 0.75
@@ -126,7 +130,7 @@ def render_document(
     """
     font_config = font_configuration()
     profiles: dict[str, Any] = {}  # shared, so @color-profile in qillqa's CSS reaches the document
-    with _weasyprint_warnings(label):
+    with _weasyprint_warnings(label), _time_limit(RENDER_SECONDS, label):
         try:
             return weasyprint.HTML(
                 string=html, base_url=fmt.folder.as_uri() + "/", url_fetcher=fetcher
@@ -143,6 +147,42 @@ def render_document(
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{label}: {cause}") from exc
+
+
+class _RenderTimeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: int, label: str) -> Iterator[None]:
+    """Stop a render that runs longer than ``seconds`` with a clear error, not a hang.
+
+    SIGALRM raises in the main thread (worker processes run jobs in theirs). An exception
+    raised while Python runs a garbage-collector callback is swallowed, so the handler
+    re-arms itself every second until the render really stops. Elsewhere: no limit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    expired = False
+
+    def expire(signum: int, frame: Any) -> None:
+        nonlocal expired
+        expired = True
+        signal.alarm(1)
+        raise _RenderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    except _RenderTimeout as exc:
+        raise RenderError(f"{label}: rendering took longer than {seconds} s and was stopped") from exc
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    if expired:  # the render finished, but only because every interruption was swallowed
+        raise RenderError(f"{label}: rendering took longer than {seconds} s and was stopped")
 
 
 def finish_pdf(document: Any, metadata: PageMetadata, variant: str | None = None) -> bytes:
