@@ -58,7 +58,7 @@ def test_template_strings_are_extracted_with_context_and_comments(example: Path)
     catalog = extract_templates(load_project(example))
     when = catalog.get("When", context="flyer")
     assert when is not None
-    assert when.locations[0][0] == "templates/flyer-a5/flyer.html"
+    assert when.locations[0][0] == "templates/flyer-a5/blocks.html"
     assert {(m.context, m.id) for m in catalog if m.id} >= {
         ("flyer", "Where"),
         ("flyer", "What happened"),
