@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from qillqa.errors import QillqaError
+from qillqa.fsutil import atomic_path
 from qillqa.project import Project, load_project
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ class Preview:
             written = []
             for number, page in enumerate(document, 1):
                 target = folder / f"{pdf.stem}-p{number}.png"
-                page.render(scale=PNG_WIDTH / page.get_width()).to_pil().save(target)
+                with atomic_path(target) as temporary:
+                    page.render(scale=PNG_WIDTH / page.get_width()).to_pil().save(temporary, format="PNG")
                 written.append(target)
             return written
         finally:
