@@ -240,3 +240,16 @@ def test_images_with_translated_alt_text(runner: CliRunner, mini: Path) -> None:
     reader = PdfReader(mini / "dist/hello/hello-card-es.pdf")
     operators = [op for _, op in ContentStream(reader.pages[0].get_contents(), reader).operations]
     assert b"re" in operators  # the logo's rectangle, drawn as vector
+
+
+def test_a_leaflet_without_slogans_skips_the_placards(runner: CliRunner, mini: Path) -> None:
+    edit(mini / "leaflets/hello/leaflet.toml", 'slogans = ["One", "Two"]\n', "")
+    result = run(runner, mini, "build", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: hello: no slogans, so no sign is built "
+        "(add 'slogans' under [text] in leaflets/hello/leaflet.toml)"
+        in result.stderr
+    )
+    assert not list((mini / "dist").rglob("hello-sign-*.pdf"))
+    assert (mini / "dist/hello/hello-card-en.pdf").is_file()

@@ -139,6 +139,17 @@ def plan(
                 replace(leaflet, event=v.event, link=v.link or leaflet.link, variant=v.slug)
                 for v in leaflet.variants
             ] or [leaflet]
+            listed = leaflet.text.get(fmt.pages_per) if fmt.pages_per else None
+            if fmt.pages_per and not listed:
+                log.warning(
+                    "%s: no %s, so no %s is built (add '%s' under [text] in %s)",
+                    name,
+                    fmt.pages_per,
+                    fmt_name,
+                    fmt.pages_per,
+                    project.relative(leaflet.folder / LEAFLET_FILE),
+                )
+                continue
             for copy in copies:
                 if fmt.multilingual:
                     target = output_path(root, name, fmt_name, None, variant, copy.variant)
