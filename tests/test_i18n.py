@@ -227,8 +227,31 @@ CHECKS = [
         "Una afirmación audaz",
         "error: markup differs: source has 1 x strong, translation none",
     ),
-    ("See [this](https://a.org)", "Mira [esto](https://b.org)", "error: markup differs"),
-    ("Plain text here", "Texto <b>plano</b> aquí", "error: HTML is not allowed"),
+    (
+        "See [this](https://a.org)",
+        "Mira [esto](https://b.org)",
+        "error: not printed (the build prints the source text instead): its links "
+        "(1 x link to https://b.org) are not the source's (1 x link to https://a.org)",
+    ),
+    (
+        "Plain text here",
+        "Texto <b>plano</b> aquí",
+        "error: not printed (the build prints the source text instead): it contains HTML (</b>, <b>)",
+    ),
+    (
+        "When",
+        'Cuándo<style/x>.event dd{display:none}</style/x><link/rel=\\"attachment\\"/href=\\"../../.env\\">',
+        "error: not printed (the build prints the source text instead): it contains HTML "
+        "(</style>, <link>, <style>), which qillqa never prints",
+    ),
+    ("Two words", "Dos <!-- x --> palabras", "error: not printed (the build prints the source text instead)"),
+    (
+        "Date 5 December",
+        "Fecha \u202e5 de diciembre",
+        "error: not printed (the build prints the source text instead): it contains invisible "
+        "characters that reorder text (U+202E)",
+    ),
+    ("Hello there", "Hola {{ leaflet.name }}", "error: template syntax ({{, {% or {#) in a translation"),
     (
         "Come now!",
         "¡Ven ahora!!",

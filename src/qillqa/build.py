@@ -37,6 +37,7 @@ from qillqa.fonts import faces, font_css, missing_glyphs
 from qillqa.formats import Format, format_names, load_format
 from qillqa.fsutil import atomic_write_bytes, exclusive
 from qillqa.localize import localize
+from qillqa.pool import Outcome, TaskError
 from qillqa.project import Project, load_project
 from qillqa.templating import Namespace, environment, render
 
@@ -383,6 +384,7 @@ def _build_locked(
     on_progress: Callable[[int, int, str], None] | None,
 ) -> BuildResult:
     policy = options.policy
+    sweep(root)
     cache = BuildCache(root / CACHE_FILE)
     hasher = InputHasher(project)
     keys = {job.output: hasher.key(job, options) for job in planned}
@@ -396,14 +398,17 @@ def _build_locked(
         for done, (job, outcome) in enumerate(outcomes, 1):
             if on_progress:
                 on_progress(done, len(todo), job.label)
+            if outcome.error is not None or outcome.value is None:
+                raise outcome.error or TaskError(f"{job.label}: no result")
             cache.record(job, keys[job.output], options)
-            result.misses.extend(outcome.misses)
-            for path in outcome.written:
+            result.misses.extend(outcome.value.misses)
+            for path in outcome.value.written:
                 result.written.append(path)
                 if on_written:
                     on_written(path)
     finally:
         cache.save()  # what was written before a failure need not be built again
+        sweep(root, files=False)
     if result.misses and policy is not Policy.STRICT:
         leaflets_built = {job.leaflet.name: job.leaflet for job in planned}.values()
         for line in describe_misses(project, leaflets_built, result.misses):
@@ -411,27 +416,38 @@ def _build_locked(
     return result
 
 
+#: Where workers keep their temporary files (WeasyPrint's font copies); swept by the next build.
+SCRATCH_DIR = ".qillqa-tmp"
+
+
+def sweep(root: Path, files: bool = True) -> None:
+    """Remove what a killed build left: half-written files and workers' temporary folders.
+
+    Runs under the build lock, so nothing found here belongs to a build still running.
+    """
+    import shutil
+
+    shutil.rmtree(root / SCRATCH_DIR, ignore_errors=True)
+    if files and root.is_dir():
+        for litter in root.rglob(".*.tmp"):
+            if litter.is_file() and not litter.is_symlink():
+                litter.unlink(missing_ok=True)
+
+
 def _run_jobs(
     project: Project, todo: list[Job], options: Options, workers: int, output_root: Path
-) -> Iterator[JobResult]:
-    """Each job's result, in order: here, or in worker processes that import WeasyPrint once."""
-    if workers <= 1 or len(todo) <= 1:
-        catalogues = Catalogues(project, options.policy)
-        for job in todo:
-            yield run_job(job, project, catalogues, options)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+) -> Iterator[Outcome[JobResult]]:
+    """Each job's outcome, in order, from worker processes within the project's budget."""
+    from qillqa import pool
 
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    )
     specs = [
         (project.root, job.leaflet.name, job.format.name, job.languages, job.output, options, output_root)
         for job in todo
     ]
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        yield from pool.map(_worker, specs)
+    labels = [job.label for job in todo]
+    yield from pool.run(
+        _worker, specs, labels, workers, project.budget, scratch=output_root / SCRATCH_DIR
+    )
 
 
 _WORKER_STATE: dict[Path, tuple[Project, Catalogues]] = {}
@@ -454,6 +470,9 @@ def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options, Path]) -
 
 def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options) -> JobResult:
     """Translate, fill, render, check and write one output (and its print sheets)."""
+    from qillqa.pool import note
+
+    note("filling the template")
     page = html_for(job, project, catalogues)
     if page.misses and options.policy is Policy.STRICT:
         raise QillqaError(
@@ -470,6 +489,7 @@ def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options
     if options.impose_paper:
         from qillqa.impose import impose
 
+        note("imposing the print sheets")
         written.append(
             impose(
                 job.output, sheets_path(job, options.impose_paper), job.format.impose, options.impose_paper
@@ -584,6 +604,8 @@ SCALE_STEP = 0.025
 
 def render_job(job: Job, page: Page, project: Project) -> bytes:
     """Render, fitting the type if the text overflows, and return the checked PDF."""
+    from qillqa.pool import note
+
     # Local: WeasyPrint takes half a second to import, which a no-op build never needs.
     from qillqa.rendering import (
         PageMetadata,
@@ -608,6 +630,7 @@ def render_job(job: Job, page: Page, project: Project) -> bytes:
     expected = fmt.expected_pages(page.items)
     scale = 1.0
     while True:
+        note("laying out the pages" + (f" with the type at {round(scale * 100)}%" if scale < 1 else ""))
         document = render_document(
             page.html, fmt, stylesheet(fmt, scale, job.variant), fetcher, job.label, pdf_variant
         )
@@ -623,6 +646,7 @@ def render_job(job: Job, page: Page, project: Project) -> bytes:
         )
     if fmt.pages_multiple > 1:
         document = pad_pages(document, fmt, fetcher, stylesheet(fmt, scale, job.variant))
+    note("writing the PDF")
     return finish_pdf(
         document,
         PageMetadata(title=page.title, subject=fmt.description, language=job.language.replace("_", "-")),
@@ -656,10 +680,13 @@ def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[
                 }
             where = template_places.get((miss.context, miss.msgid))
         po = project.relative(project.po_path(miss.language, miss.domain))
-        lines.append(
-            f"{po}: {miss.reason} translation"
-            + (f" ({miss.context})" if miss.context else "")
-            + f": {miss.msgid!r}"
-            + (f", from {where}" if where else "")
-        )
+        context = f" ({miss.context})" if miss.context else ""
+        source = f", from {where}" if where else ""
+        if miss.reason == "unusable":
+            lines.append(
+                f"{po}:{miss.line}: translation of {miss.msgid!r}{context}{source} not printed, "
+                f"the source text is printed instead: {miss.detail}"
+            )
+        else:
+            lines.append(f"{po}: {miss.reason} translation{context}: {miss.msgid!r}{source}")
     return lines

@@ -10,6 +10,7 @@ message it had to fall back on, so a build can say exactly what is missing.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import gettext
@@ -31,7 +32,8 @@ from qillqa import __version__
 from qillqa.clock import build_time
 from qillqa.content import Leaflet
 from qillqa.errors import CatalogError
-from qillqa.fsutil import atomic_write_bytes
+from qillqa.fsutil import atomic_write_bytes, read_inside
+from qillqa.limits import MAX_CATALOG_BYTES
 from qillqa.project import Project
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,10 @@ class Miss:
     language: str
     context: str | None
     msgid: str
-    reason: str  # "missing" or "fuzzy"
+    reason: str  # "missing", "fuzzy" or "unusable"
+    #: For an unusable translation: why, and the line of its entry in the PO file.
+    detail: str = ""
+    line: int | None = None
 
 
 _PO_STRING = r'"(?:[^"\\]|\\.)*"'
@@ -128,21 +133,66 @@ def _unquote(quoted: str) -> str:
     return quoted.strip()[1:-1]
 
 
-def load_catalog(path: Path, language: str, domain: str, shown: Path | None = None) -> Catalog:
-    """Read a PO file; a syntax error names the file and line."""
-    shown = shown or path
+_CHARSET = re.compile(rb"Content-Type:[^\"\n]*?charset=([^\s\"\\;]+)", re.IGNORECASE)
+
+
+def decode_po(data: bytes, shown: Path) -> str:
+    """A PO file's text, decoded by the charset its header names (UTF-8 when it names none).
+
+    An unknown charset, or a header that says another charset while the bytes are UTF-8
+    (which would print "CuÃ¡ndo"), is an error naming the file and line.
+    """
+    match = _CHARSET.search(data[:16384])
+    name = match.group(1).decode("ascii", "replace") if match else "UTF-8"
+    line = data[: match.start()].count(b"\n") + 1 if match else None
+    if name.upper() == "CHARSET":  # a POT file's placeholder
+        name = "UTF-8"
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalogue: {exc.strerror}", path=shown) from exc
+        codec = codecs.lookup(name).name
+    except LookupError as exc:
+        raise CatalogError(
+            f"the header names charset {name!r}, which is not an encoding qillqa knows; "
+            "save the file as UTF-8 and set charset=UTF-8",
+            path=shown,
+            line=line,
+        ) from exc
+    if codec != "utf-8":
+        try:
+            data.decode("utf-8")
+            is_utf8 = not data.isascii()
+        except UnicodeDecodeError:
+            is_utf8 = False
+        if is_utf8:
+            raise CatalogError(
+                f"the header says charset={name}, but the file is saved as UTF-8: "
+                "change the header to charset=UTF-8",
+                path=shown,
+                line=line,
+            )
     try:
-        text = data.decode("utf-8")
+        return data.decode(codec).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError("not valid UTF-8; save the PO file as UTF-8", path=shown, line=line) from exc
+        bad = data[: exc.start].count(b"\n") + 1
+        if codec == "utf-8":
+            raise CatalogError("not valid UTF-8; save the PO file as UTF-8", path=shown, line=bad) from exc
+        raise CatalogError(f"not valid {name}, the charset its header names", path=shown, line=bad) from exc
+
+
+def load_catalog(
+    path: Path, language: str, domain: str, shown: Path | None = None, root: Path | None = None
+) -> Catalog:
+    """Read a PO file (inside ``root``, when given); a syntax error names the file and line.
+
+    The catalogue is UTF-8 from then on, whatever the file's charset was, so writing it
+    back converts it.
+    """
+    shown = shown or path
+    data = read_inside(path, root or path.parent, MAX_CATALOG_BYTES, CatalogError, shown)
+    text = decode_po(data, shown)
     check_syntax(text, shown)
     try:
-        catalog = read_po(io.BytesIO(data), locale=None, domain=domain, abort_invalid=True)
+        catalog = read_po(io.StringIO(text), locale=None, domain=domain, abort_invalid=True)
+        catalog.charset = "utf-8"
         _attach_previous(catalog, text.splitlines())
         return catalog
     except PoFileError as exc:
@@ -184,7 +234,12 @@ def _attach_previous(catalog: Catalog, lines: list[str]) -> None:
 
 @dataclass
 class Translator:
-    """gettext functions over one catalogue, recording what falls back to the source."""
+    """gettext functions over one catalogue, recording what falls back to the source.
+
+    Returns plain text, never markup: whoever prints it escapes it. A translation that
+    :func:`qillqa.checks.unusable` rejects (HTML, changed placeholders or links, bidi
+    controls, far too long) is never returned: the source text is, and the miss is recorded.
+    """
 
     domain: str
     language: str
@@ -195,10 +250,17 @@ class Translator:
     #: (context, msgid, text printed) for every message looked up, for the glyph check.
     used: list[tuple[str | None, str, str]] = field(default_factory=list)
 
-    def _lookup(self, context: str | None, msgid: str) -> Any:
+    def _lookup(self, context: str | None, msgid: str, plural: str | None = None) -> Any:
         message = self.catalog.get(msgid, context=context) if self.catalog is not None else None
         translated = message.string if message is not None else None
         usable = all(translated) if isinstance(translated, tuple) else bool(translated)
+        if usable and message is not None and (not message.fuzzy or self.policy is Policy.DRAFT):
+            why = self._unusable(msgid, translated, plural)
+            if why:
+                self.misses.append(
+                    Miss(self.domain, self.language, context, msgid, "unusable", why, message.lineno)
+                )
+                return None
         if usable and message is not None and not message.fuzzy:
             return translated
         if self.is_source:
@@ -207,6 +269,20 @@ class Translator:
         self.misses.append(Miss(self.domain, self.language, context, msgid, reason))
         if usable and self.policy is Policy.DRAFT:
             return translated
+        return None
+
+    def _unusable(self, msgid: str, translated: Any, plural: str | None) -> str | None:
+        from qillqa.checks import python_format, unusable
+
+        templates = self.domain == TEMPLATES_DOMAIN
+        source = f"{msgid} {plural}" if plural else msgid  # plural forms may use either's placeholders
+        formatted = templates and python_format(source)
+        for text in translated if isinstance(translated, tuple) else (translated,):
+            why = unusable(
+                source, str(text), formatted=formatted, markdown=not templates, subset=bool(plural)
+            )
+            if why:
+                return why
         return None
 
     def pgettext(self, context: str | None, message: str) -> str:
@@ -219,18 +295,28 @@ class Translator:
         return self.pgettext(None, message)
 
     def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
-        found = self._lookup(context, singular)
+        found = self._lookup(context, singular, plural)
         if isinstance(found, tuple) and self.catalog is not None:
-            return str(found[min(_plural_index(self.catalog, n), len(found) - 1)])
-        return singular if n == 1 else plural
+            text = str(found[min(_plural_index(self.catalog, n), len(found) - 1)])
+        else:
+            text = singular if n == 1 else plural
+        self.used.append((context, singular, text))
+        return text
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.npgettext(None, singular, plural, n)
 
 
 def _plural_index(catalog: Catalog, n: int) -> int:
-    # The stdlib's evaluator of a PO file's C plural expression.
-    return int(gettext.c2py(catalog.plural_expr)(n))
+    """The plural form for ``n``, by the stdlib's evaluator of the PO file's C expression.
+
+    The expression comes from a translator's header: one that the evaluator refuses (too
+    long, too deeply nested, not C) falls back to the two-form rule.
+    """
+    try:
+        return int(gettext.c2py(catalog.plural_expr)(n))
+    except (ValueError, SyntaxError, TypeError, ArithmeticError, RecursionError):
+        return 0 if n == 1 else 1
 
 
 class Catalogues:
@@ -246,7 +332,9 @@ class Catalogues:
         if key not in self._cache:
             path = self.project.po_path(language, domain)
             self._cache[key] = (
-                load_catalog(path, language, domain, self.project.relative(path)) if path.is_file() else None
+                load_catalog(path, language, domain, self.project.relative(path), self.project.root)
+                if path.is_file()
+                else None
             )
         return self._cache[key]
 
@@ -423,7 +511,7 @@ def update_catalog(path: Path, template: Catalog, language: str, project: Projec
     """The PO catalogue at ``path`` merged with ``template`` (created when missing)."""
     if not path.is_file():
         return new_catalog(template, language, project)
-    catalog = load_catalog(path, language, template.domain or "", project.relative(path))
+    catalog = load_catalog(path, language, template.domain or "", project.relative(path), project.root)
     previous = {(m.id, m.context): m.previous_id for m in catalog if m.fuzzy and m.previous_id}
     translated = [
         PoMessage(m.id, m.string, context=m.context, user_comments=list(m.user_comments), flags=m.flags)

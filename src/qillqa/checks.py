@@ -1,10 +1,14 @@
-"""Checks on translations that Babel lacks: placeholders, markup, punctuation, apostrophes.
+"""Checks on translations that Babel lacks: placeholders, markup, HTML, punctuation, apostrophes.
 
 Each :class:`Finding` names the PO file and line, the msgid and what is wrong.
-Errors would print something broken (a lost placeholder, a link that vanished,
-an unclosed ``¡``); warnings are worth a look (a missing final full stop, a
-translation identical to the source, a Quechua apostrophe that is not the
-project's chosen one).
+Errors would print something broken or not print at all (a lost placeholder, a link
+that vanished, HTML, an unclosed ``¡``); warnings are worth a look (a missing final
+full stop, a translation identical to the source, a Quechua apostrophe that is not
+the project's chosen one).
+
+:func:`unusable` is shared with the build: a translation it rejects is never printed;
+the build prints the source text instead and says why (an error under ``--strict``).
+Every pattern here runs in linear time on untrusted text.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.checkers import num_plurals
 from markdown_it import MarkdownIt
 
+from qillqa.limits import MAX_MESSAGE_CHARS
 from qillqa.project import Project
 
 ERROR = "error"
@@ -27,8 +32,17 @@ WARNING = "warning"
 _PLACEHOLDER = re.compile(
     r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{[A-Za-z_][A-Za-z0-9_]*\}"
 )
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_URL = re.compile(r"\]\([^)]*\)|https?://\S+|mailto:\S+|\S+@\S+")
+# Possessive quantifiers and a look-behind keep these linear on a long run without spaces.
+_URL = re.compile(r"\]\([^()\]]*+\)|https?://\S++|mailto:\S++|(?<!\S)[^\s@]++@\S++")
+#: A %-format directive as Python applies it: %(name)s, %%, or an unnamed %s/%d.
+_FORMAT = re.compile(
+    r"%(?:\((?P<name>[^()]*+)\))?[-#0 +]*+(?:\*|\d++)?(?:\.(?:\*|\d++))?[hlL]?(?P<kind>[diouxXeEfFgGcrsa%])"
+)
+#: Any % that looks like a format directive: what makes a message python-format (Babel's rule).
+_PYTHON_FORMAT = re.compile(r"%(?:\([\w]*+\))?[-#0 +]?(?:\*|\d++)?(?:\.(?:\*|\d++))?[hlL]?[diouxXeEfFgGcrs%]")
+_JINJA = re.compile(r"\{[{%#]|[}%#]\}")
+#: Invisible controls that reorder text (bidi embeddings, overrides and isolates).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _FINAL = ".!?:;…"
 #: Characters people type for an apostrophe; the project's own is set in qillqa.toml.
 APOSTROPHES = "'’ʼ´`ʻ"
@@ -47,6 +61,93 @@ class Finding:
     def __str__(self) -> str:
         where = f" ({self.context})" if self.context else ""
         return f"{self.path}:{self.line}: {self.severity}: {self.text}; msgid{where} {self.msgid!r}"
+
+
+def python_format(msgid: str) -> bool:
+    """Whether a message is %-formatted when printed (it has a placeholder such as %(start)s)."""
+    return "%" in msgid and bool(_PYTHON_FORMAT.search(msgid))
+
+
+def format_names(text: str) -> tuple[list[str], str | None]:
+    """The %(name)s placeholders of ``text``, and why it cannot be %-formatted (or ``None``)."""
+    names: list[str] = []
+    position = text.find("%")
+    while position >= 0:
+        match = _FORMAT.match(text, position)
+        if match is None:
+            return names, f"a lone '%' at character {position + 1}; write '%%' for a percent sign"
+        if match["kind"] != "%":
+            if match["name"] is None:
+                return names, f"the placeholder {match[0]!r} has no name; use the source's %(name)s"
+            names.append(match["name"])
+        position = text.find("%", match.end())
+    return names, None
+
+
+def html_in(text: str) -> list[str]:
+    """The HTML tags, comments and declarations in ``text``, found by WeasyPrint's own tokenizer."""
+    if "<" not in text:
+        return []
+    from tinyhtml5.constants import Token
+    from tinyhtml5.tokenizer import HTMLTokenizer
+
+    found = []
+    for token in HTMLTokenizer(text):
+        kind = token["type"]
+        if kind in (Token.START_TAG, Token.EMPTY_TAG):
+            found.append(f"<{token['name']}>")
+        elif kind == Token.END_TAG:
+            found.append(f"</{token['name']}>")
+        elif kind == Token.COMMENT:
+            found.append("<!-- -->")
+        elif kind == Token.DOCTYPE:
+            found.append("<!DOCTYPE>")
+    return found
+
+
+def unusable(
+    msgid: str, msgstr: str, *, formatted: bool, markdown: bool, subset: bool = False
+) -> str | None:
+    """Why ``msgstr`` must not be printed in place of ``msgid``, or ``None``.
+
+    ``formatted``: the message is %-formatted (a python-format message of the templates);
+    ``markdown``: it is rendered as inline Markdown (leaflet text), so its links count;
+    ``subset``: a plural form, which may leave out a placeholder (``one item``).
+    A translation may only say other words: no new HTML, links, placeholders or bidi controls.
+    """
+    if len(msgstr) > MAX_MESSAGE_CHARS:
+        return (
+            f"it is {len(msgstr):,} characters long, more than the {MAX_MESSAGE_CHARS:,} any page can print"
+        )
+    tags = sorted(set(html_in(msgstr)) - set(html_in(msgid)))
+    if tags:
+        return f"it contains HTML ({', '.join(tags)}), which qillqa never prints"
+    if formatted:
+        wanted, _ = format_names(msgid)
+        got, problem = format_names(msgstr)
+        if problem:
+            return problem
+        fits = set(got) <= set(wanted) if subset else set(got) == set(wanted)
+        if not fits:
+            return (
+                f"its placeholders {_names(got)} are not the source's {_names(wanted)}; "
+                "keep every %(name)s exactly as in the source"
+            )
+    if markdown:
+        links_id = sorted(k for k in _marks(msgid) if k.startswith("link"))
+        links_str = sorted(k for k in _marks(msgstr) if k.startswith("link"))
+        if links_id != links_str:
+            shown_str, shown_id = _describe(Counter(links_str)), _describe(Counter(links_id))
+            return f"its links ({shown_str}) are not the source's ({shown_id})"
+    controls = {c for c in msgstr if c in _BIDI_CONTROLS} - set(msgid)
+    if controls:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in sorted(controls))
+        return f"it contains invisible characters that reorder text ({shown})"
+    return None
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"%({n})s" for n in sorted(set(names))) or "none"
 
 
 def _marks(text: str) -> Counter[str]:
@@ -78,13 +179,23 @@ def _exclamation_pairs(text: str) -> str | None:
     return "an opening '¡' or '¿' is never closed" if depth else None
 
 
-def check_message(message: Message, language: str, project: Project) -> Iterator[tuple[str, str]]:
-    """(severity, text) for each problem of one translated message."""
+def check_message(
+    message: Message, language: str, project: Project, templates: bool = False
+) -> Iterator[tuple[str, str]]:
+    """(severity, text) for each problem of one translated message.
+
+    ``templates``: the message belongs to the templates domain (plain text, %-formatted
+    when it is python-format); otherwise to a leaflet (inline Markdown).
+    """
     msgid = message.id if isinstance(message.id, str) else message.id[0]
     strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
     base = language.split("_")[0]
     for msgstr in strings:
         if not msgstr:
+            continue
+        why = unusable(msgid, msgstr, formatted=templates and python_format(msgid), markdown=not templates)
+        if why:
+            yield ERROR, f"not printed (the build prints the source text instead): {why}"
             continue
         wanted, got = Counter(_PLACEHOLDER.findall(msgid)), Counter(_PLACEHOLDER.findall(msgstr))
         if wanted != got:
@@ -93,9 +204,8 @@ def check_message(message: Message, language: str, project: Project) -> Iterator
                 f"placeholders differ: source has {sorted(wanted) or 'none'}, "
                 f"translation {sorted(got) or 'none'}",
             )
-        tags = set(_TAG.findall(msgstr)) - set(_TAG.findall(msgid))
-        if tags:
-            yield ERROR, f"HTML is not allowed in a translation (it is printed as text): {sorted(tags)}"
+        if _JINJA.search(msgstr) and not _JINJA.search(msgid):
+            yield ERROR, "template syntax ({{, {% or {#) in a translation is printed as it is; remove it"
         marks_id, marks_str = _marks(msgid), _marks(msgstr)
         if marks_id != marks_str:
             yield (
@@ -137,7 +247,9 @@ def check_message(message: Message, language: str, project: Project) -> Iterator
                 )
 
 
-def check_catalog(catalog: Catalog, path: Path, language: str, project: Project) -> list[Finding]:
+def check_catalog(
+    catalog: Catalog, path: Path, language: str, project: Project, templates: bool = False
+) -> list[Finding]:
     """Every finding in one catalogue, Babel's own checkers included."""
     findings: list[Finding] = []
     shown = project.relative(path)
@@ -146,7 +258,7 @@ def check_catalog(catalog: Catalog, path: Path, language: str, project: Project)
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         line = message.lineno or 0
-        for severity, text in check_message(message, language, project):
+        for severity, text in check_message(message, language, project, templates):
             findings.append(Finding(severity, shown, line, msgid, message.context, text))
         try:
             num_plurals(catalog, message)  # Babel's; placeholders are checked above with both sides named

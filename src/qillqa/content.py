@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qillqa import markup
 from qillqa.errors import ContentError, UsageError
+from qillqa.fsutil import read_inside
+from qillqa.limits import MAX_CSV_FIELD_CHARS, MAX_TEXT_FILE_BYTES
 from qillqa.project import Project
 from qillqa.tomlsrc import TomlSource, load_toml
 
@@ -216,7 +218,7 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
     shown = project.relative(path)
     if not LEAFLET_NAME.match(name):
         raise ContentError(f"leaflet folder names use a-z, 0-9 and '-', found {name!r}", path=shown)
-    source = load_toml(path, ContentError, display=shown)
+    source = load_toml(path, ContentError, project.root, display=shown)
     problems = _Collector(source, shown)
     data = source.data
     problems.unknown(data, _TOP_KEYS, "")
@@ -263,8 +265,9 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
                 problems.add(key, f"'{field_name}' must be a list of non-empty strings, found {value!r}")
                 continue
             items = []
+            line = None
             for item in value:
-                line = source.item_line(key, item)
+                line = source.item_line(key, item, line)
                 if (msg := message(key, item, field_name, spec.description, line)) is not None:
                     items.append(msg)
             text[field_name] = tuple(items)
@@ -334,12 +337,29 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
 
 EVENTS_FILE = "events.csv"
 EVENT_COLUMNS = ("city", "date", "time", "place", "link")
+#: Folders qillqa itself writes beside a leaflet's event folders: a city may not take their names.
+RESERVED_FOLDERS = frozenset({"print", "web", "preview"})
 
 
 def slugify(text: str) -> str:
-    """A file-name slug: ASCII letters and digits joined by '-' ("São Paulo" -> "sao-paulo")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """A folder and file-name slug in any script: letters and digits joined by '-'.
+
+    Accents on Latin letters are dropped ("São Paulo" -> "sao-paulo", "Zürich" -> "zurich");
+    other scripts are kept, lower-cased ("Київ" -> "київ", "北京" -> "北京").
+    """
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
+    return re.sub(r"[\W_]+", "-", folded).strip("-")
+
+
+def event_slug(city: str) -> str:
+    """The slug of an event's city; never the name of a folder qillqa writes itself."""
+    slug = slugify(city)
+    return f"{slug}-city" if slug in RESERVED_FOLDERS else slug
 
 
 def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Variant, ...]:
@@ -348,24 +368,40 @@ def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Var
     if not path.is_file():
         return ()
     shown = project.relative(path)
+    data = read_inside(path, project.root, MAX_TEXT_FILE_BYTES, ContentError, shown)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown) from exc
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or [c.strip().lower() for c in rows[0]] != list(EVENT_COLUMNS):
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown, line=line) from exc
+    reader = csv.reader(io.StringIO(text))
+    rows: list[tuple[int, list[str]]] = []  # (first line of the row, its cells)
+    first_line = 1
+    try:
+        for row in reader:
+            rows.append((first_line, row))
+            first_line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ContentError(f"not a readable CSV line: {exc}", path=shown, line=first_line) from exc
+    if not rows or [c.strip().lower() for c in rows[0][1]] != list(EVENT_COLUMNS):
         raise ContentError(f"the first line must be the header {','.join(EVENT_COLUMNS)}", path=shown, line=1)
     variants: list[Variant] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], 2):
+    for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
+        if any(len(cell) > MAX_CSV_FIELD_CHARS for cell in row):
+            raise ContentError(
+                f"a field is longer than the {MAX_CSV_FIELD_CHARS:,} characters one may have",
+                path=shown,
+                line=number,
+            )
         if len(row) != len(EVENT_COLUMNS):
             raise ContentError(
                 f"expected {len(EVENT_COLUMNS)} columns, found {len(row)}", path=shown, line=number
             )
         city, date, time, place, url = (cell.strip() for cell in row)
-        slug = slugify(city)
+        slug = event_slug(city)
         if not slug:
             raise ContentError(f"'city' must name a city, found {city!r}", path=shown, line=number)
         if slug in seen:
@@ -413,13 +449,15 @@ def _document(
             )
             return None
         shown = project.relative(file)
-        try:
-            text = file.read_bytes().decode("utf-8")
-        except FileNotFoundError:
+        if not file.is_file():
             problems.add(key, f"'{field_name}' names {value['file']!r}, which does not exist")
             return None
+        data = read_inside(file, project.root, MAX_TEXT_FILE_BYTES, ContentError, shown)
+        try:
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown) from exc
+            line = data[: exc.start].count(b"\n") + 1
+            raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown, line=line) from exc
         base_line = 0
     else:
         problems.add(

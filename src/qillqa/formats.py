@@ -71,6 +71,8 @@ class Format:
     impose: str = "fit"
     #: The root font size (pt) the template's rem units are designed at; auto-fit scales it.
     font_size: float = 12.0
+    #: Whether the template may attach files to the PDF (``rel="attachment"``); off by default.
+    attachments: bool = False
 
     def expected_pages(self, items: int = 0) -> int | None:
         """The page count a render must have (``None``: any multiple, checked separately)."""
@@ -104,7 +106,7 @@ def load_format(project: Project, name: str) -> Format:
         have = ", ".join(format_names(project)) or "none"
         raise UsageError(f"unknown format {name!r}; formats in this project: {have}")
     shown = project.relative(path)
-    source = load_toml(path, TemplateError, display=shown)
+    source = load_toml(path, TemplateError, project.root, display=shown)
     problems: list[str] = []
 
     def problem(key: str, text: str) -> None:
@@ -167,6 +169,10 @@ def load_format(project: Project, name: str) -> Format:
     if not isinstance(multilingual, bool):
         problem("format.multilingual", f"'multilingual' must be true or false, found {multilingual!r}")
         multilingual = False
+    attachments = table.get("attachments", False)
+    if not isinstance(attachments, bool):
+        problem("format.attachments", f"'attachments' must be true or false, found {attachments!r}")
+        attachments = False
     min_scale = table.get("min_scale", 1.0)
     if not isinstance(min_scale, int | float) or not 0.5 <= min_scale <= 1:
         problem("format.min_scale", f"'min_scale' must be between 0.5 and 1, found {min_scale!r}")
@@ -212,6 +218,7 @@ def load_format(project: Project, name: str) -> Format:
         multilingual,
         impose,
         float(font_size),
+        attachments,
     )
 
 

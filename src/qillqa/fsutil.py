@@ -1,21 +1,75 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+"""Files inside the project: confined reads and atomic writes.
+
+Every file qillqa reads from a project goes through :func:`read_inside`, which follows
+links and refuses what leads out of the project, and refuses files over a size limit.
+Every file it writes goes through :func:`atomic_path`: a reader sees the old file or the
+new one, never half of either, and a folder that is a link leading out of the output
+folder is refused before anything is created.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from qillqa.errors import QillqaError
+
+
+def is_inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, with every link followed, is ``root`` or lies under it."""
+    resolved, base = path.resolve(), root.resolve()
+    return resolved == base or base in resolved.parents
+
+
+def read_inside(
+    path: Path,
+    root: Path,
+    limit: int,
+    error: Callable[..., QillqaError] = QillqaError,
+    shown: Path | str | None = None,
+) -> bytes:
+    """The bytes of ``path``, which must lie inside ``root`` (links followed) and be at most ``limit``."""
+    shown = shown if shown is not None else path
+    if not is_inside(root, path):
+        raise error(
+            f"it is a link to {path.resolve()}, outside the project; qillqa reads only files inside it",
+            path=shown,
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror}", path=shown) from exc
+    if len(data) > limit:
+        raise error(f"the file is larger than the {limit / 1e6:g} MB qillqa reads", path=shown)
+    return data
+
+
+def check_writable_inside(root: Path, target: Path) -> None:
+    """Refuse to write ``target`` if a folder on its way leads out of ``root`` (checked before any mkdir)."""
+    probe = target.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not is_inside(root, probe):
+        shown = target.relative_to(root) if target.is_relative_to(root) else target
+        raise QillqaError(
+            f"refused to write {shown}: {probe.name or probe} is a link to {probe.resolve()}, outside "
+            f"{root.name or root}; remove the link"
+        )
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, root: Path | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target``.
 
     On any exception (or interrupt) the temporary file is removed and ``target``
-    is left as it was.
+    is left as it was. With ``root``, the target must lie inside it (links followed).
     """
+    if root is not None:
+        check_writable_inside(root, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -30,9 +84,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def atomic_write_bytes(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` atomically."""
-    with atomic_path(target) as temporary:
+def atomic_write_bytes(target: Path, data: bytes, root: Path | None = None) -> None:
+    """Write ``data`` to ``target`` atomically (inside ``root``, when given)."""
+    with atomic_path(target, root) as temporary:
         temporary.write_bytes(data)
 
 
@@ -44,8 +98,6 @@ def exclusive(lock_file: Path, busy_message: str) -> Iterator[None]:
     the second one stops with ``busy_message`` instead of waiting or corrupting anything.
     """
     import fcntl
-
-    from qillqa.errors import QillqaError
 
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_file, "a+b") as handle:

@@ -69,7 +69,7 @@ def _save(path: Path, data: bytes, write: bool) -> Written:
 def template_bytes(path: Path, catalog: Catalog, project: Project) -> bytes:
     """A POT file's new content; its creation date moves only when its messages do."""
     if path.is_file():
-        previous = load_catalog(path, "", catalog.domain or "", project.relative(path))
+        previous = load_catalog(path, "", catalog.domain or "", project.relative(path), project.root)
         catalog.creation_date = previous.creation_date
         data = render_po(catalog)
         if data == path.read_bytes():
@@ -154,7 +154,8 @@ def check(project: Project, languages: tuple[str, ...] = ()) -> list[Finding]:
         for language in project.select_languages(languages):
             catalog = catalogues.catalog(language, domain)
             if catalog is not None:
-                findings += check_catalog(catalog, project.po_path(language, domain), language, project)
+                path = project.po_path(language, domain)
+                findings += check_catalog(catalog, path, language, project, domain == TEMPLATES_DOMAIN)
     return findings
 
 

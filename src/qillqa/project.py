@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from qillqa.errors import ProjectError, UsageError
+from qillqa.limits import DEFAULT_BUDGET, Budget
 from qillqa.tomlsrc import TomlSource, load_toml
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ PAPERS = ("a4", "letter")
 DEFAULT_APOSTROPHE = "\u02bc"
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2}|_[A-Z][a-z]{3})?$")
 _KNOWN_KEYS = {"name", "languages", "source_language", "output", "paper", "locales", "apostrophe"}
+#: [limits]: key -> (lowest, highest) allowed.
+_LIMIT_KEYS = {"job_seconds": (1, 3600), "job_memory_mb": (256, 65536)}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Project:
     paper: str = "a4"
     locales: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     apostrophe: str = DEFAULT_APOSTROPHE
+    #: What building one output may take (``[limits]``).
+    budget: Budget = DEFAULT_BUDGET
 
     @property
     def config_path(self) -> Path:
@@ -103,7 +108,7 @@ def load_project(root: Path) -> Project:
     path = root / CONFIG_NAME
     if not path.is_file():
         raise ProjectError(f"no {CONFIG_NAME} in {root}")
-    source = load_toml(path, ProjectError, display=Path(CONFIG_NAME))
+    source = load_toml(path, ProjectError, root, display=Path(CONFIG_NAME))
     return _validate(root, source)
 
 
@@ -117,7 +122,7 @@ def _validate(root: Path, source: TomlSource) -> Project:
     table: Any = source.data.get("project")
     if not isinstance(table, dict):
         raise ProjectError("missing [project] table", path=CONFIG_NAME)
-    for key in sorted(set(source.data) - {"project"}):
+    for key in sorted(set(source.data) - {"project", "limits"}):
         log.warning("%s:%s: unknown table or key '%s' ignored", CONFIG_NAME, source.line_of(key), key)
     for key in sorted(set(table) - _KNOWN_KEYS):
         log.warning(
@@ -184,6 +189,21 @@ def _validate(root: Path, source: TomlSource) -> Project:
         problem("project.apostrophe", f"'apostrophe' must be one character, found {apostrophe!r}")
         apostrophe = DEFAULT_APOSTROPHE
 
+    limits: Any = source.data.get("limits", {})
+    budget = {"job_seconds": DEFAULT_BUDGET.seconds, "job_memory_mb": DEFAULT_BUDGET.memory_mb}
+    if not isinstance(limits, dict):
+        problem("limits", "[limits] must be a table, such as job_seconds = 180")
+        limits = {}
+    for key in sorted(set(limits) - set(_LIMIT_KEYS)):
+        line = source.line_of(f"limits.{key}")
+        log.warning("%s:%s: unknown key 'limits.%s' ignored", CONFIG_NAME, line, key)
+    for key, (low, high) in _LIMIT_KEYS.items():
+        value = limits.get(key, budget[key])
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problem(f"limits.{key}", f"'{key}' must be a whole number from {low} to {high}, found {value!r}")
+        else:
+            budget[key] = value
+
     if problems:
         raise ProjectError("\n".join(problems))
     return Project(
@@ -195,4 +215,5 @@ def _validate(root: Path, source: TomlSource) -> Project:
         paper=paper,
         locales=MappingProxyType(dict(locales)),
         apostrophe=apostrophe,
+        budget=Budget(budget["job_seconds"], budget["job_memory_mb"]),
     )

@@ -12,8 +12,6 @@ import hashlib
 import logging
 import mimetypes
 import re
-import signal
-import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,13 +28,10 @@ from qillqa import __version__
 from qillqa.clock import build_time
 from qillqa.errors import RenderError
 from qillqa.formats import Format
+from qillqa.limits import MAX_DATA_URI_CHARS, MAX_NESTING, MAX_RESOURCE_BYTES
 
 log = logging.getLogger(__name__)
 
-#: The largest file of the project a template may load (an image, say).
-MAX_RESOURCE_BYTES = 25_000_000
-#: The longest one render may take before it is stopped (a runaway template).
-RENDER_SECONDS = 180
 #: Rendered page sizes may differ from the manifest by rounding only.
 SIZE_TOLERANCE_PT = 0.5
 PX_TO_PT = 0.75
@@ -57,9 +52,23 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
         self.roots = tuple(root.resolve() for root in roots)
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        from qillqa.pool import note
+        from qillqa.resources import check_image
+
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
-            return super().fetch(url, headers)
+            if len(url) > MAX_DATA_URI_CHARS:
+                raise RefusedResource(
+                    f"refused to load a data: URI of {len(url) / 1e6:.1f} million characters, more than "
+                    f"the {MAX_DATA_URI_CHARS / 1e6:.0f} million one may have"
+                )
+            note("loading a data: URI")
+            response = super().fetch(url, headers)
+            data = response.read()
+            why = check_image(data, response.content_type)
+            if why:
+                raise RefusedResource(f"refused to load a data: URI: {why}")
+            return URLFetcherResponse(response.url, data, response.headers)
         if scheme != "file":
             raise RefusedResource(f"refused to load {url}: qillqa never loads anything from the network")
         path = Path(unquote(urlsplit(url).path)).resolve()
@@ -67,15 +76,23 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
             raise RefusedResource(f"refused to load {url}: it is outside the project")
         if not path.is_file():
             raise RefusedResource(f"cannot load {url}: no such file")
-        size = path.stat().st_size
         in_project = self.roots[0] in path.parents  # installed packages (fonts, profiles) are trusted
-        if in_project and size > MAX_RESOURCE_BYTES:
+        shown = path.relative_to(self.roots[0]).as_posix() if in_project else path.name
+        note(f"loading {shown}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if not in_project:
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+        size = path.stat().st_size
+        if size > MAX_RESOURCE_BYTES:
             raise RefusedResource(
-                f"refused to load {url}: it is {size / 1e6:.0f} MB, more than the "
+                f"refused to load {shown}: it is {size / 1e6:.0f} MB, more than the "
                 f"{MAX_RESOURCE_BYTES / 1e6:.0f} MB a leaflet's image or font may have"
             )
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+        data = path.read_bytes()
+        why = check_image(data, content_type)
+        if why:
+            raise RefusedResource(f"refused to load {shown}: {why}")
+        return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
 
 
 @dataclass(frozen=True)
@@ -130,11 +147,21 @@ def render_document(
     """
     font_config = font_configuration()
     profiles: dict[str, Any] = {}  # shared, so @color-profile in qillqa's CSS reaches the document
-    with _weasyprint_warnings(label), _time_limit(RENDER_SECONDS, label):
+    with _weasyprint_warnings(label):
         try:
-            return weasyprint.HTML(
-                string=html, base_url=fmt.folder.as_uri() + "/", url_fetcher=fetcher
-            ).render(
+            document = weasyprint.HTML(string=html, base_url=fmt.folder.as_uri() + "/", url_fetcher=fetcher)
+            depth, attachments = _inspect(document.etree_element)
+            if depth > MAX_NESTING:
+                raise RenderError(
+                    f"{label}: the page's elements nest {depth} deep, more than the {MAX_NESTING} "
+                    "qillqa lays out; simplify the template"
+                )
+            if attachments and not fmt.attachments:
+                raise RenderError(
+                    f"{label}: the page asks to attach {', '.join(map(repr, attachments))} to the PDF; "
+                    f"attachments are refused unless templates/{fmt.name}/format.toml says attachments = true"
+                )
+            return document.render(
                 font_config=font_config,
                 stylesheets=[
                     weasyprint.CSS(
@@ -149,40 +176,22 @@ def render_document(
             raise RenderError(f"{label}: {cause}") from exc
 
 
-class _RenderTimeout(Exception):
-    pass
+def _inspect(root: Any) -> tuple[int, list[str]]:
+    """How deeply the page's elements nest, and what it asks to attach (``rel="attachment"``).
 
-
-@contextmanager
-def _time_limit(seconds: int, label: str) -> Iterator[None]:
-    """Stop a render that runs longer than ``seconds`` with a clear error, not a hang.
-
-    SIGALRM raises in the main thread (worker processes run jobs in theirs). An exception
-    raised while Python runs a garbage-collector callback is swallowed, so the handler
-    re-arms itself every second until the render really stops. Elsewhere: no limit.
+    Iterative: a page nested thousands deep must give a clear error, not a RecursionError.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    expired = False
-
-    def expire(signum: int, frame: Any) -> None:
-        nonlocal expired
-        expired = True
-        signal.alarm(1)
-        raise _RenderTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    except _RenderTimeout as exc:
-        raise RenderError(f"{label}: rendering took longer than {seconds} s and was stopped") from exc
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    if expired:  # the render finished, but only because every interruption was swallowed
-        raise RenderError(f"{label}: rendering took longer than {seconds} s and was stopped")
+    deepest = 0
+    attachments: list[str] = []
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        rel = element.get("rel") if isinstance(element.tag, str) else None
+        if rel and "attachment" in rel.lower().split():
+            attachments.append(element.get("href") or "")
+        stack.extend((child, depth + 1) for child in element)
+    return deepest, attachments
 
 
 def finish_pdf(document: Any, metadata: PageMetadata, variant: str | None = None) -> bytes:

@@ -1,8 +1,12 @@
 """Jinja: one environment per format and language, and its errors made readable.
 
-Templates are trusted code written by designers; the text they receive is not
-trusted, so autoescape is on, unknown names fail loudly (StrictUndefined) and
-every gettext call goes through the page's own :class:`~qillqa.catalogs.Translator`.
+Templates are written by designers and run sandboxed (Jinja's immutable sandbox: no
+Python internals, no changing the values they are given, loading only templates inside
+the project). The text they receive is not trusted: autoescape is on, unknown names fail
+loudly (StrictUndefined), and every gettext call goes through the page's own
+:class:`~qillqa.catalogs.Translator` and comes back escaped. A translation is %-formatted
+only when its message is python-format (it has a ``%(name)s`` placeholder), and only
+after the translator has checked that its placeholders are the source's.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from typing import Any
 
 import jinja2
 import jinja2.bccache
+import jinja2.sandbox
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from jinja2.utils import missing
+from markupsafe import Markup, escape
 
 from qillqa.catalogs import Translator
 from qillqa.errors import QillqaError, TemplateError
@@ -103,6 +109,51 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 _BYTECODE = _MemoryBytecodeCache()
 
 
+class ProjectLoader(jinja2.FileSystemLoader):
+    """Templates from the format's folder and ``templates/``, never through a link leading out."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        resolved = Path(filename).resolve()
+        roots = [Path(folder).resolve() for folder in self.searchpath]
+        if not any(root in resolved.parents for root in roots):
+            raise TemplateError(
+                f"template {template!r} is a link to {resolved}, outside the project's templates; "
+                "qillqa reads only files inside the project"
+            )
+        return source, filename, uptodate
+
+
+def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]]:
+    """gettext, ngettext, pgettext and npgettext for templates: translated, escaped, safely formatted.
+
+    Jinja's own functions mark translations safe under autoescape and %-format every one of
+    them; these escape every translation, and format only python-format messages (whose
+    placeholders the translator has checked), with escaped values.
+    """
+    from qillqa.checks import python_format
+
+    def finish(msgid: str, text: str, variables: dict[str, Any]) -> Markup:
+        escaped = escape(text)
+        return Markup(escaped % variables) if python_format(msgid) else escaped
+
+    def gettext(message: str, **variables: Any) -> Markup:
+        return finish(message, translator.gettext(message), variables)
+
+    def pgettext(context: str, message: str, **variables: Any) -> Markup:
+        return finish(message, translator.pgettext(context, message), variables)
+
+    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return finish(f"{singular} {plural}", translator.ngettext(singular, plural, num), variables)
+
+    def npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return finish(f"{singular} {plural}", translator.npgettext(context, singular, plural, num), variables)
+
+    return {"gettext": gettext, "pgettext": pgettext, "ngettext": ngettext, "npgettext": npgettext}
+
+
 def environment(
     fmt: Format,
     locales: Callable[[str | None], Locale],
@@ -115,8 +166,8 @@ def environment(
     ``date`` and ``time`` filters' optional language argument (multilingual sheets).
     The loader looks in the format's folder, then in ``templates/``, so formats can share.
     """
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([fmt.folder, fmt.folder.parent]),
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=ProjectLoader([fmt.folder, fmt.folder.parent]),
         bytecode_cache=_BYTECODE,
         autoescape=True,
         undefined=Undefined,
@@ -124,13 +175,8 @@ def environment(
         keep_trailing_newline=True,
     )
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        translator.gettext,
-        translator.ngettext,
-        newstyle=True,
-        pgettext=translator.pgettext,
-        npgettext=translator.npgettext,
-    )
+    env.globals.update(gettext_functions(translator))
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters["date"] = partial(_date, locales)
     env.filters["time"] = partial(_time, locales)
     env.filters.update(extra_filters or {})

@@ -16,16 +16,76 @@ from pathlib import Path
 from typing import Any
 
 from qillqa.errors import QillqaError
+from qillqa.fsutil import read_inside
+from qillqa.limits import MAX_NESTING, MAX_TEXT_FILE_BYTES
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(r'^\s*((?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|[A-Za-z0-9_-]+))*)\s*=')
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TRANSLATORS = "Translators:"
+#: How many lines past the previous item an array item is looked for (bounded: linear time).
+_ITEM_WINDOW = 200
 
 
 def _dotted(raw: str) -> str:
-    parts = [p.strip().strip("\"'") for p in re.split(r"\.(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", raw)]
+    """``a . "b.c" . d`` -> ``a.b.c.d``: split on dots outside quotes, in one pass."""
+    parts, current, quote = [], [], ""
+    for char in raw:
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                current.append(char)
+        elif char in "\"'":
+            quote = char
+        elif char == ".":
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
     return ".".join(parts)
+
+
+def _nesting(text: str) -> tuple[int, int]:
+    """The deepest nesting of arrays and inline tables in TOML ``text``, and its line, in one pass.
+
+    tomllib parses nested values recursively: thousands of ``[`` would exhaust the stack.
+    Strings and comments are skipped; table headers (``[a]``, ``[[a]]``) count as depth 1 or 2.
+    """
+    depth = deepest = 0
+    line = deepest_line = 1
+    quote = ""
+    comment = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\n":
+            line += 1
+            comment = False
+            if len(quote) == 1:
+                quote = ""  # a one-line string cannot span lines: tomllib reports it
+        elif comment:
+            pass
+        elif quote:
+            if char == "\\" and quote[0] == '"':
+                index += 1
+            elif text.startswith(quote, index):
+                index += len(quote) - 1
+                quote = ""
+        elif char == "#":
+            comment = True
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, index) else char
+            index += len(quote) - 1
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, deepest_line = depth, line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        index += 1
+    return deepest, deepest_line
 
 
 @dataclass(frozen=True)
@@ -45,16 +105,20 @@ class TomlSource:
             key = key.rpartition(".")[0]
         return None
 
-    def item_line(self, key: str, text: str) -> int | None:
-        """The first line at or after ``key``'s that holds the array item ``text``."""
-        start = self.line_of(key)
-        if start is None:
+    def item_line(self, key: str, text: str, after: int | None = None) -> int | None:
+        """The first line at or after ``key``'s (or ``after``) that holds the array item ``text``.
+
+        Callers pass the previous item's line as ``after``, so a long list is scanned once.
+        """
+        found = after or self.line_of(key)
+        if found is None:
             return None
+        start = found
         needle = text.strip()[:40]
-        for number in range(start, len(self.lines) + 1):
+        for number in range(start, min(start + _ITEM_WINDOW, len(self.lines) + 1)):
             if needle in self.lines[number - 1]:
                 return number
-        return start
+        return after or start
 
     def comments_for(self, key: str) -> tuple[str, ...]:
         """Comment text of a ``# Translators:`` block directly above ``key``."""
@@ -74,20 +138,24 @@ class TomlSource:
         return ()
 
 
-def load_toml(path: Path, error: Callable[..., QillqaError], display: Path | None = None) -> TomlSource:
-    """Parse ``path``; a syntax or encoding error raises ``error`` with file and line."""
+def load_toml(
+    path: Path, error: Callable[..., QillqaError], root: Path, display: Path | None = None
+) -> TomlSource:
+    """Parse ``path`` (inside ``root``); a syntax or encoding error raises ``error`` with file and line."""
     shown = display or path
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise error(f"cannot read file: {exc.strerror}", path=shown) from exc
+    raw = read_inside(path, root, MAX_TEXT_FILE_BYTES, error, shown)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad = raw[: exc.start].count(b"\n") + 1
         raise error("not valid UTF-8 text; save the file as UTF-8", path=shown, line=bad) from exc
+    deepest, deepest_line = _nesting(text)
+    if deepest > MAX_NESTING:
+        raise error(f"arrays or tables nest more than {MAX_NESTING} deep", path=shown, line=deepest_line)
     try:
         data = tomllib.loads(text)
+    except RecursionError as exc:
+        raise error("arrays or tables nest too deeply", path=shown) from exc
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.search(message)

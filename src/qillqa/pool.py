@@ -1,0 +1,351 @@
+"""Worker processes with a budget: every output is built in a child process that can be stopped.
+
+A render of untrusted text can run away (an SVG that expands without end, a page that
+never stops growing). Signals and threads cannot stop WeasyPrint's C code from the
+outside, and a process that shares memory with the runaway dies with it, so each task
+runs in a worker process:
+
+- **time**: the parent gives each task a deadline and kills the worker that passes it;
+  this works from any thread of the parent (the preview's watcher included);
+- **memory**: the worker's address space is limited (``RLIMIT_AS``, where the system has
+  it), so a runaway raises ``MemoryError`` or dies, and the parent reports which output;
+- **no orphans**: workers end when the process that started them ends, however it ends
+  (a watchdog thread notices a new parent; on Linux the kernel also sends SIGKILL);
+- **no fork with threads**: workers start from the ``forkserver`` (a clean single-threaded
+  process that has imported WeasyPrint once) where the system has one, else ``spawn``;
+  ``QILLQA_START_METHOD`` picks another for tests;
+- **no litter**: each worker's temporary files (WeasyPrint's font copies) live in a folder
+  of the caller's, which the next run sweeps if a worker was killed.
+
+A worker may :func:`note` what it is doing ("loading logo.svg"), so that a stopped task's
+error says where it was; what it logs under ``qillqa`` is logged again in the parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import shutil
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from qillqa.errors import QillqaError
+from qillqa.limits import Budget
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Modules the forkserver imports once, so that every worker starts with WeasyPrint loaded.
+PRELOAD = ["qillqa.build", "qillqa.rendering"]
+
+
+class TaskError(QillqaError):
+    """A task failed in its worker: its own error, or stopped by its budget."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # per instance: 1 bad input, 2 usage, 3 internal
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[R]):
+    """A task's result, or the error that stopped it."""
+
+    value: R | None = None
+    error: TaskError | None = None
+
+
+def start_method() -> str:
+    wanted = os.environ.get("QILLQA_START_METHOD")
+    methods = multiprocessing.get_all_start_methods()
+    if wanted in methods:
+        return wanted
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+# -- the worker side ---------------------------------------------------------------------------
+
+_CONNECTION: Connection | None = None
+
+
+def note(text: str) -> None:
+    """Tell the parent what this worker is doing now (a no-op outside a worker)."""
+    if _CONNECTION is not None:
+        with contextlib.suppress(OSError, ValueError):
+            _CONNECTION.send(("note", text))
+
+
+class _Forward(logging.Handler):
+    """Sends a worker's log records to the parent, which logs them again."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _CONNECTION is not None:
+            with contextlib.suppress(OSError, ValueError):
+                _CONNECTION.send(("log", record.name, record.levelno, record.getMessage()))
+
+
+def _limit_memory(megabytes: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the time budget still holds
+        return
+    limit = megabytes * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write gigabytes of core
+
+
+def _die_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent ended before the call took effect
+                os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="qillqa-watchdog", daemon=True).start()
+
+
+def _serve(
+    connection: Connection,
+    function: Callable[[Any], Any],
+    budget: Budget,
+    scratch: Path | None,
+    log_level: int,
+) -> None:
+    """A worker's life: run tasks until told to stop, within the budget."""
+    global _CONNECTION
+    import signal
+    import tempfile
+
+    logger = logging.getLogger("qillqa")
+    logger.handlers[:] = [_Forward()]
+    logger.setLevel(log_level)
+    logger.propagate = False
+
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
+    _limit_memory(budget.memory_mb)
+    own_scratch = None
+    if scratch is not None:
+        own_scratch = scratch / f"worker-{os.getpid()}"
+        own_scratch.mkdir(parents=True, exist_ok=True)
+        tempfile.tempdir = str(own_scratch)
+    _CONNECTION = connection
+    try:
+        while True:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):
+                return
+            if message is None:
+                return
+            index, task = message
+            try:
+                reply: tuple[Any, ...] = ("ok", function(task))
+            except QillqaError as exc:
+                reply = ("error", exc.format_message(), exc.exit_code)
+            except MemoryError:
+                reply = ("memory", "")
+            except RecursionError:
+                reply = ("error", "the document is nested too deeply to lay out", 1)
+            except BaseException:  # anything else is qillqa's bug, reported with its traceback
+                reply = ("internal", traceback.format_exc())
+            try:
+                connection.send(("done", index, *reply))
+            except MemoryError:
+                connection.send(("done", index, "memory", ""))
+            except (OSError, ValueError):
+                return
+    finally:
+        _CONNECTION = None
+        if own_scratch is not None:
+            shutil.rmtree(own_scratch, ignore_errors=True)
+
+
+# -- the parent side ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    process: Any
+    connection: Connection
+    task: int | None = None
+    deadline: float = 0.0
+    doing: str = ""
+
+
+def run(
+    function: Callable[[T], R],
+    tasks: Sequence[T],
+    labels: Sequence[str],
+    workers: int,
+    budget: Budget,
+    scratch: Path | None = None,
+) -> Iterator[Outcome[R]]:
+    """Run ``function`` on every task in worker processes; yield the outcomes in task order.
+
+    ``function`` must be importable (a module-level function); ``labels`` name the tasks in
+    errors. A task that fails does not stop the others.
+    """
+    if not tasks:
+        return
+    context: Any = multiprocessing.get_context(start_method())
+    log_level = logging.getLogger("qillqa").getEffectiveLevel()
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    pending = list(range(len(tasks)))
+    pending.reverse()
+    idle: list[_Worker] = []
+    busy: list[_Worker] = []
+    started: list[_Worker] = []
+    done: dict[int, Outcome[R]] = {}
+    following = 0
+
+    def start() -> _Worker:
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
+            target=_serve,
+            args=(child_end, function, budget, scratch, log_level),
+            name="qillqa-worker",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        worker = _Worker(process, parent_end)
+        started.append(worker)
+        return worker
+
+    def fail(worker: _Worker, message: str) -> None:
+        assert worker.task is not None
+        done[worker.task] = Outcome(error=TaskError(message))
+        busy.remove(worker)
+        started.remove(worker)
+        _end(worker, kill=True)
+
+    def where(worker: _Worker) -> str:
+        return f" while {worker.doing}" if worker.doing else ""
+
+    try:
+        for _ in range(min(max(workers, 1), len(tasks))):
+            idle.append(start())
+        while following < len(tasks):
+            while idle and pending:
+                worker = idle.pop()
+                index = pending.pop()
+                worker.task, worker.deadline, worker.doing = index, time.monotonic() + budget.seconds, ""
+                try:
+                    worker.connection.send((index, tasks[index]))
+                except (OSError, ValueError):
+                    worker.doing = "starting"
+                busy.append(worker)
+            while following in done:
+                yield done.pop(following)
+                following += 1
+            if following >= len(tasks):
+                break
+            now = time.monotonic()
+            timeout = max(0.0, min(w.deadline for w in busy) - now) if busy else None
+            ready = wait([w.connection for w in busy], timeout)
+            for worker in [w for w in busy if w.connection in ready]:
+                try:
+                    message = worker.connection.recv()
+                except (EOFError, OSError):
+                    worker.process.join(5)
+                    label = labels[worker.task] if worker.task is not None else "?"
+                    fail(worker, _died(label, worker.process.exitcode, budget) + where(worker))
+                    if pending:
+                        idle.append(start())
+                    continue
+                if message[0] == "note":
+                    worker.doing = message[1]
+                    continue
+                if message[0] == "log":
+                    logging.getLogger(message[1]).log(message[2], "%s", message[3])
+                    continue
+                _, index, status, *payload = message
+                label = labels[index]
+                if status == "ok":
+                    done[index] = Outcome(value=payload[0])
+                elif status == "error":
+                    done[index] = Outcome(error=TaskError(payload[0], payload[1]))
+                elif status == "memory":
+                    done[index] = Outcome(error=TaskError(_out_of_memory(label, budget) + where(worker)))
+                else:
+                    done[index] = Outcome(
+                        error=TaskError(f"{label}: internal error in a worker:\n{payload[0]}", 3)
+                    )
+                worker.task = None
+                busy.remove(worker)
+                idle.append(worker)
+            now = time.monotonic()
+            for worker in [w for w in busy if w.deadline <= now]:
+                label = labels[worker.task] if worker.task is not None else "?"
+                fail(
+                    worker,
+                    f"{label}: stopped after {budget.seconds} s{where(worker)}: building one output may "
+                    "take no longer (job_seconds under [limits] in qillqa.toml)",
+                )
+                if pending:
+                    idle.append(start())
+    finally:
+        for worker in started:
+            _end(worker, kill=worker in busy)
+
+
+def _end(worker: _Worker, kill: bool) -> None:
+    if kill:
+        worker.process.kill()
+    else:
+        with contextlib.suppress(OSError, ValueError):
+            worker.connection.send(None)
+    worker.process.join(5)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join(5)
+    worker.connection.close()
+
+
+def _out_of_memory(label: str, budget: Budget) -> str:
+    return (
+        f"{label}: ran out of its {budget.memory_mb} MB of memory: building one output may use "
+        "no more (job_memory_mb under [limits] in qillqa.toml)"
+    )
+
+
+def _died(label: str, exitcode: int | None, budget: Budget) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        with contextlib.suppress(ValueError):
+            name = signal.Signals(-exitcode).name
+            if name in ("SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS"):
+                return (
+                    f"{label}: the worker building it was stopped by {name}, most likely because it "
+                    f"ran out of its {budget.memory_mb} MB of memory (job_memory_mb under [limits] in "
+                    "qillqa.toml)"
+                )
+            return f"{label}: the worker building it was stopped by {name}"
+    return f"{label}: the worker building it stopped unexpectedly (exit code {exitcode})"
