@@ -35,7 +35,7 @@ from qillqa.content import LEAFLET_FILE, Leaflet, load_leaflet, select_leaflets
 from qillqa.errors import ContentError, QillqaError, RenderError, UsageError
 from qillqa.fonts import faces, font_css, missing_glyphs
 from qillqa.formats import Format, format_names, load_format
-from qillqa.fsutil import atomic_write_bytes, exclusive
+from qillqa.fsutil import atomic_write_bytes, exclusive, is_inside, sweep_litter
 from qillqa.localize import localize
 from qillqa.pool import Outcome, TaskError
 from qillqa.project import Project, load_project
@@ -69,6 +69,8 @@ class Job:
     languages: tuple[str, ...]
     output: Path
     variant: Variant = Variant()
+    #: The output folder every file of this job must be written inside.
+    root: Path = Path()
 
     @property
     def language(self) -> str:
@@ -154,11 +156,11 @@ def plan(
             for copy in copies:
                 if fmt.multilingual:
                     target = output_path(root, name, fmt_name, None, variant, copy.variant)
-                    jobs.append(Job(copy, fmt, langs, target, variant))
+                    jobs.append(Job(copy, fmt, langs, target, variant, root))
                     continue
                 for language in langs:
                     target = output_path(root, name, fmt_name, language, variant, copy.variant)
-                    jobs.append(Job(copy, fmt, (language,), target, variant))
+                    jobs.append(Job(copy, fmt, (language,), target, variant, root))
     if wanted_formats and not jobs and names:
         raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
     return jobs
@@ -427,11 +429,12 @@ def sweep(root: Path, files: bool = True) -> None:
     """
     import shutil
 
-    shutil.rmtree(root / SCRATCH_DIR, ignore_errors=True)
-    if files and root.is_dir():
-        for litter in root.rglob(".*.tmp"):
-            if litter.is_file() and not litter.is_symlink():
-                litter.unlink(missing_ok=True)
+    scratch = root / SCRATCH_DIR
+    if scratch.is_symlink():
+        scratch.unlink()  # a link planted there must not send workers' files elsewhere
+    shutil.rmtree(scratch, ignore_errors=True)
+    if files:
+        sweep_litter(root)
 
 
 def _run_jobs(
@@ -480,11 +483,11 @@ def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options
             + "\n".join(describe_misses(project, [job.leaflet], page.misses))
         )
     pdf = render_job(job, page, project)
-    atomic_write_bytes(job.output, pdf)
+    atomic_write_bytes(job.output, pdf, job.root)
     written = [job.output]
     if options.emit_html:
         html = job.output.with_suffix(".html")
-        atomic_write_bytes(html, standalone_html(job, page, project).encode("utf-8"))
+        atomic_write_bytes(html, standalone_html(job, page, project).encode("utf-8"), job.root)
         written.append(html)
     if options.impose_paper:
         from qillqa.impose import impose
@@ -492,7 +495,11 @@ def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options
         note("imposing the print sheets")
         written.append(
             impose(
-                job.output, sheets_path(job, options.impose_paper), job.format.impose, options.impose_paper
+                job.output,
+                sheets_path(job, options.impose_paper),
+                job.format.impose,
+                options.impose_paper,
+                root=job.root,
             ).path
         )
     return JobResult(written, page.misses)
@@ -533,7 +540,13 @@ class InputHasher:
 
     def _file(self, path: Path) -> str:
         if path not in self._digests:
-            self._digests[path] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "-"
+            if not path.is_file():
+                digest = "-"
+            elif not is_inside(self.project.root, path):
+                digest = f"outside:{path.resolve()}"  # never read; loading it will refuse it by name
+            else:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            self._digests[path] = digest
         return self._digests[path]
 
     def _tree(self, folder: Path) -> list[str]:
@@ -595,7 +608,7 @@ class BuildCache:
     def save(self) -> None:
         if self._changed:
             data = json.dumps({"version": 1, "outputs": dict(sorted(self.keys.items()))}, indent=1)
-            atomic_write_bytes(self.path, data.encode("utf-8"))
+            atomic_write_bytes(self.path, data.encode("utf-8"), self.path.parent)
 
 
 #: Auto-fit tries these type scales in turn, down to the format's ``min_scale``.

@@ -32,7 +32,7 @@ from qillqa import __version__
 from qillqa.clock import build_time
 from qillqa.content import Leaflet
 from qillqa.errors import CatalogError
-from qillqa.fsutil import atomic_write_bytes, read_inside
+from qillqa.fsutil import atomic_write_bytes, holds, read_inside
 from qillqa.limits import MAX_CATALOG_BYTES
 from qillqa.project import Project
 
@@ -498,12 +498,12 @@ def new_catalog(template: Catalog, language: str, project: Project) -> Catalog:
     return catalog
 
 
-def write_catalog(path: Path, catalog: Catalog) -> bool:
-    """Write ``catalog`` to ``path`` atomically; ``False`` when the file already says the same."""
+def write_catalog(path: Path, catalog: Catalog, root: Path | None = None) -> bool:
+    """Write ``catalog`` to ``path`` atomically (inside ``root``); ``False`` when it already says the same."""
     data = render_po(catalog)
-    if path.is_file() and path.read_bytes() == data:
+    if holds(path, data, root or path.parent):
         return False
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data, root)
     return True
 
 

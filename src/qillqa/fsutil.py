@@ -48,6 +48,13 @@ def read_inside(
     return data
 
 
+def holds(path: Path, data: bytes, root: Path) -> bool:
+    """Whether ``path`` (inside ``root``) exists and holds exactly ``data``."""
+    if not path.is_file() or path.stat().st_size != len(data):
+        return False
+    return read_inside(path, root, len(data)) == data
+
+
 def check_writable_inside(root: Path, target: Path) -> None:
     """Refuse to write ``target`` if a folder on its way leads out of ``root`` (checked before any mkdir)."""
     probe = target.parent
@@ -59,6 +66,18 @@ def check_writable_inside(root: Path, target: Path) -> None:
             f"refused to write {shown}: {probe.name or probe} is a link to {probe.resolve()}, outside "
             f"{root.name or root}; remove the link"
         )
+
+
+def sweep_litter(folder: Path) -> None:
+    """Remove the temporary files (``.NAME.XXXX.tmp``) that a killed writer left in ``folder``.
+
+    Callers hold the lock (builds) or are the only writer (i18n commands).
+    """
+    if not folder.is_dir():
+        return
+    for litter in folder.rglob(".*.tmp"):
+        if litter.is_file() and not litter.is_symlink():
+            litter.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

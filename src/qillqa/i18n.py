@@ -34,7 +34,8 @@ from qillqa.catalogs import (
 from qillqa.checks import ERROR, Finding, check_catalog
 from qillqa.content import leaflet_names, load_leaflet
 from qillqa.errors import ProjectError, QillqaError, UsageError
-from qillqa.fsutil import atomic_write_bytes
+from qillqa.fsutil import atomic_write_bytes, holds, read_inside, sweep_litter
+from qillqa.limits import MAX_TEXT_FILE_BYTES
 from qillqa.project import CONFIG_NAME, LANGUAGE_CODE, Project, load_project
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,11 @@ def pot_path(project: Project, domain: str) -> Path:
     return project.locales_dir / f"{domain}.pot"
 
 
-def _save(path: Path, data: bytes, write: bool) -> Written:
-    changed = not path.is_file() or path.read_bytes() != data
+def _save(project: Project, path: Path, data: bytes, write: bool) -> Written:
+    """Write ``data`` to ``path`` (inside the project) unless it already holds exactly that."""
+    changed = not holds(path, data, project.root)
     if changed and write:
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, project.root)
     return Written(path, changed)
 
 
@@ -72,7 +74,7 @@ def template_bytes(path: Path, catalog: Catalog, project: Project) -> bytes:
         previous = load_catalog(path, "", catalog.domain or "", project.relative(path), project.root)
         catalog.creation_date = previous.creation_date
         data = render_po(catalog)
-        if data == path.read_bytes():
+        if holds(path, data, project.root):
             return data
     catalog.creation_date = now()
     return render_po(catalog)
@@ -81,7 +83,12 @@ def template_bytes(path: Path, catalog: Catalog, project: Project) -> bytes:
 def extract(project: Project, write: bool = True) -> list[Written]:
     """Write ``locales/<domain>.pot`` for every domain."""
     return [
-        _save(pot_path(project, domain), template_bytes(pot_path(project, domain), catalog, project), write)
+        _save(
+            project,
+            pot_path(project, domain),
+            template_bytes(pot_path(project, domain), catalog, project),
+            write,
+        )
         for domain, catalog in templates_of(project).items()
     ]
 
@@ -99,7 +106,10 @@ def update(project: Project, languages: tuple[str, ...] = (), write: bool = True
         for language in project.select_languages(languages):
             po = project.po_path(language, domain)
             pending.append((po, render_po(update_catalog(po, template, language, project))))
-    return [_save(path, data, write) for path, data in pending]
+    written = [_save(project, path, data, write) for path, data in pending]
+    if write:
+        sweep_litter(project.locales_dir)
+    return written
 
 
 def init_language(project: Project, language: str, locale: str | None = None) -> list[Path]:
@@ -127,7 +137,8 @@ def init_language(project: Project, language: str, locale: str | None = None) ->
                 CONFIG_NAME,
             )
     config = project.config_path
-    document = tomlkit.parse(config.read_text(encoding="utf-8"))
+    raw = read_inside(config, project.root, MAX_TEXT_FILE_BYTES, ProjectError, CONFIG_NAME)
+    document = tomlkit.parse(raw.decode("utf-8"))
     table = document["project"]
     table["languages"].append(language)
     if locale is not None:
@@ -138,9 +149,9 @@ def init_language(project: Project, language: str, locale: str | None = None) ->
     for domain, template in templates_of(project).items():
         po = project.po_path(language, domain)
         catalog = update_catalog(po, template, language, project)
-        _save(po, render_po(catalog), True)
+        _save(project, po, render_po(catalog), True)
         created.append(po)
-    atomic_write_bytes(config, tomlkit.dumps(document).encode("utf-8"))
+    atomic_write_bytes(config, tomlkit.dumps(document).encode("utf-8"), project.root)
     load_project(project.root)  # the edited file must still be valid
     created.append(config)
     return created
@@ -179,6 +190,6 @@ def compile_catalogs(project: Project, languages: tuple[str, ...] = ()) -> list[
             buffer = io.BytesIO()
             write_mo(buffer, catalog, use_fuzzy=False)
             written.append(
-                _save(project.po_path(language, domain).with_suffix(".mo"), buffer.getvalue(), True)
+                _save(project, project.po_path(language, domain).with_suffix(".mo"), buffer.getvalue(), True)
             )
     return written

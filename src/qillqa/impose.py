@@ -212,7 +212,14 @@ class Imposed:
     sheets: int
 
 
-def impose(source: Path, target: Path, layout_name: str, paper: str = "a4", creep_mm: float = 0.0) -> Imposed:
+def impose(
+    source: Path,
+    target: Path,
+    layout_name: str,
+    paper: str = "a4",
+    creep_mm: float = 0.0,
+    root: Path | None = None,
+) -> Imposed:
     """Write ``target``: the pages of ``source`` imposed with ``layout_name`` on ``paper``."""
     import pikepdf  # local: only imposition needs it
 
@@ -261,7 +268,7 @@ def impose(source: Path, target: Path, layout_name: str, paper: str = "a4", cree
         out.docinfo["/Creator"] = pikepdf.String("qillqa impose")
         if "/Lang" in pdf.Root:
             out.Root.Lang = pdf.Root.Lang
-        with atomic_path(target) as temporary:
+        with atomic_path(target, root) as temporary:
             out.save(temporary, deterministic_id=True)
     return Imposed(target, layout, paper, len(order) // 2 + len(order) % 2)
 

@@ -147,7 +147,7 @@ url = "https://example.org"
     background = (
         "Tell the story in a few short paragraphs.\n\nEach paragraph is one message for the translators.\n"
     )
-    atomic_write_bytes(folder / LEAFLET_FILE, toml.encode())
-    atomic_write_bytes(folder / "background.md", background.encode())
+    atomic_write_bytes(folder / LEAFLET_FILE, toml.encode(), project.root)
+    atomic_write_bytes(folder / "background.md", background.encode(), project.root)
     load_leaflet(project, name)  # the skeleton must itself be valid
     return [folder / LEAFLET_FILE, folder / "background.md"]
