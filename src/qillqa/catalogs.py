@@ -68,8 +68,8 @@ class Miss:
     line: int | None = None
 
 
-_PO_STRING = r'"(?:[^"\\]|\\.)*"'
-_PO_LINE = re.compile(rf"^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?{_PO_STRING}\s*$")
+_PO_STRING = r'"(?:[^"\\]++|\\.)*+"'
+_PO_LINE = re.compile(rf"^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s++)?{_PO_STRING}\s*+$")
 
 
 def check_syntax(text: str, shown: Path) -> None:

@@ -19,8 +19,11 @@ from qillqa.errors import QillqaError
 from qillqa.fsutil import read_inside
 from qillqa.limits import MAX_NESTING, MAX_TEXT_FILE_BYTES
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r'^\s*((?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|[A-Za-z0-9_-]+))*)\s*=')
+# Possessive quantifiers: these run on every line of files from strangers, in linear time.
+_HEADER = re.compile(r"^\s*+\[\[?([^\]]++)\]\]?\s*+(?:#.*)?$")
+_KEY = re.compile(
+    r'^\s*+((?:"[^"]*+"|\'[^\']*+\'|[A-Za-z0-9_-]++)(?:\s*+\.\s*+(?:"[^"]*+"|\'[^\']*+\'|[A-Za-z0-9_-]++))*+)\s*+='
+)
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TRANSLATORS = "Translators:"
 #: How many lines past the previous item an array item is looked for (bounded: linear time).
