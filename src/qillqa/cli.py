@@ -87,7 +87,7 @@ def _relative(path: Path) -> str:
 )
 @click.option("-v", "--verbose", count=True, help="Say more (repeat for even more).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors, and debug messages.")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
     """Print-ready multilingual leaflets from plain text and gettext catalogues.
@@ -99,7 +99,7 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
     level = (
         logging.ERROR
         if quiet
-        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+        else (logging.DEBUG if verbose > 1 or debug else logging.INFO if verbose else logging.WARNING)
     )
     logger = logging.getLogger("qillqa")
     logger.handlers[:] = [_ClickHandler()]

@@ -9,8 +9,10 @@ runs in a worker process:
   this works from any thread of the parent (the preview's watcher included);
 - **memory**: the worker's address space is limited (``RLIMIT_AS``, where the system has
   it), so a runaway raises ``MemoryError`` or dies, and the parent reports which output;
-- **no orphans**: workers end when the process that started them ends, however it ends
-  (a watchdog thread notices a new parent; on Linux the kernel also sends SIGKILL);
+- **no orphans**: workers end when the process that started them ends, however it ends: a
+  watchdog thread in each worker holds the read end of a pipe whose only write end is the
+  parent's, and the kernel closes it when the parent dies (the forkserver is no help here:
+  every worker keeps it alive, and it keeps them);
 - **no fork with threads**: workers start from the ``forkserver`` (a clean single-threaded
   process that has imported WeasyPrint once) where the system has one, else ``spawn``;
   ``QILLQA_START_METHOD`` picks another for tests;
@@ -28,7 +30,6 @@ import logging
 import multiprocessing
 import os
 import shutil
-import sys
 import threading
 import time
 import traceback
@@ -40,6 +41,8 @@ from typing import Any, Generic, TypeVar
 
 from qillqa.errors import QillqaError
 from qillqa.limits import Budget
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -105,39 +108,35 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write gigabytes of core
 
 
-def _die_with_parent() -> None:
-    """End this worker as soon as the process that started it is gone."""
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-            if os.getppid() != parent:  # the parent ended before the call took effect
-                os._exit(1)
+def _die_with_parent(lifeline: Connection) -> None:
+    """End this worker as soon as the process that started it is gone (or closes the lifeline)."""
 
     def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                lifeline.recv_bytes()
+        os._exit(1)
 
     threading.Thread(target=watch, name="qillqa-watchdog", daemon=True).start()
 
 
 def _serve(
     connection: Connection,
+    lifeline: Connection,
     function: Callable[[Any], Any],
     budget: Budget,
     scratch: Path | None,
     log_level: int,
+    environment: dict[str, str],
 ) -> None:
     """A worker's life: run tasks until told to stop, within the budget."""
     global _CONNECTION
     import signal
     import tempfile
+
+    # The forkserver was started with the environment of its day; SOURCE_DATE_EPOCH may differ now.
+    os.environ.clear()
+    os.environ.update(environment)
 
     logger = logging.getLogger("qillqa")
     logger.handlers[:] = [_Forward()]
@@ -146,7 +145,7 @@ def _serve(
 
     with contextlib.suppress(ValueError, OSError, AttributeError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _die_with_parent()
+    _die_with_parent(lifeline)
     _limit_memory(budget.memory_mb)
     own_scratch = None
     if scratch is not None:
@@ -170,7 +169,7 @@ def _serve(
             except MemoryError:
                 reply = ("memory", "")
             except RecursionError:
-                reply = ("error", "the document is nested too deeply to lay out", 1)
+                reply = ("recursion", "")
             except BaseException:  # anything else is qillqa's bug, reported with its traceback
                 reply = ("internal", traceback.format_exc())
             try:
@@ -179,6 +178,8 @@ def _serve(
                 connection.send(("done", index, "memory", ""))
             except (OSError, ValueError):
                 return
+            if reply[0] == "memory":
+                return  # memory it freed may not go back to the system: the parent starts a new worker
     finally:
         _CONNECTION = None
         if own_scratch is not None:
@@ -223,12 +224,14 @@ def run(
     started: list[_Worker] = []
     done: dict[int, Outcome[R]] = {}
     following = 0
+    # Only this process holds the write end: when it ends, however it ends, the workers see EOF.
+    lifeline, parent_lifeline = context.Pipe(duplex=False)
 
     def start() -> _Worker:
         parent_end, child_end = context.Pipe()
         process = context.Process(
             target=_serve,
-            args=(child_end, function, budget, scratch, log_level),
+            args=(child_end, lifeline, function, budget, scratch, log_level, dict(os.environ)),
             name="qillqa-worker",
             daemon=True,
         )
@@ -275,7 +278,7 @@ def run(
                 except (EOFError, OSError):
                     worker.process.join(5)
                     label = labels[worker.task] if worker.task is not None else "?"
-                    fail(worker, _died(label, worker.process.exitcode, budget) + where(worker))
+                    fail(worker, _died(label, worker.process.exitcode, budget, where(worker)))
                     if pending:
                         idle.append(start())
                     continue
@@ -292,14 +295,27 @@ def run(
                 elif status == "error":
                     done[index] = Outcome(error=TaskError(payload[0], payload[1]))
                 elif status == "memory":
-                    done[index] = Outcome(error=TaskError(_out_of_memory(label, budget) + where(worker)))
+                    done[index] = Outcome(error=TaskError(_out_of_memory(label, budget, where(worker))))
+                elif status == "recursion":
+                    nested = f"{label}: the page is nested too deeply to lay out{where(worker)}"
+                    done[index] = Outcome(error=TaskError(nested))
                 else:
+                    log.debug("%s: traceback in the worker:\n%s", label, payload[0])
+                    last = payload[0].strip().splitlines()[-1] if payload[0].strip() else "?"
                     done[index] = Outcome(
-                        error=TaskError(f"{label}: internal error in a worker:\n{payload[0]}", 3)
+                        error=TaskError(
+                            f"{label}: internal error: {last} (run with --debug for the traceback)", 3
+                        )
                     )
                 worker.task = None
                 busy.remove(worker)
-                idle.append(worker)
+                if status == "memory":  # that worker ends: start another for what is left
+                    started.remove(worker)
+                    _end(worker, kill=False)
+                    if pending:
+                        idle.append(start())
+                else:
+                    idle.append(worker)
             now = time.monotonic()
             for worker in [w for w in busy if w.deadline <= now]:
                 label = labels[worker.task] if worker.task is not None else "?"
@@ -313,6 +329,8 @@ def run(
     finally:
         for worker in started:
             _end(worker, kill=worker in busy)
+        parent_lifeline.close()
+        lifeline.close()
 
 
 def _end(worker: _Worker, kill: bool) -> None:
@@ -328,14 +346,14 @@ def _end(worker: _Worker, kill: bool) -> None:
     worker.connection.close()
 
 
-def _out_of_memory(label: str, budget: Budget) -> str:
+def _out_of_memory(label: str, budget: Budget, where: str) -> str:
     return (
-        f"{label}: ran out of its {budget.memory_mb} MB of memory: building one output may use "
-        "no more (job_memory_mb under [limits] in qillqa.toml)"
+        f"{label}: ran out of its {budget.memory_mb} MB of memory{where}: building one output may "
+        "use no more (job_memory_mb under [limits] in qillqa.toml)"
     )
 
 
-def _died(label: str, exitcode: int | None, budget: Budget) -> str:
+def _died(label: str, exitcode: int | None, budget: Budget, where: str) -> str:
     if exitcode is not None and exitcode < 0:
         import signal
 
@@ -343,9 +361,9 @@ def _died(label: str, exitcode: int | None, budget: Budget) -> str:
             name = signal.Signals(-exitcode).name
             if name in ("SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS"):
                 return (
-                    f"{label}: the worker building it was stopped by {name}, most likely because it "
-                    f"ran out of its {budget.memory_mb} MB of memory (job_memory_mb under [limits] in "
-                    "qillqa.toml)"
+                    f"{label}: the worker building it was stopped by {name}{where}, most likely because "
+                    f"it ran out of its {budget.memory_mb} MB of memory (job_memory_mb under [limits] "
+                    "in qillqa.toml)"
                 )
-            return f"{label}: the worker building it was stopped by {name}"
-    return f"{label}: the worker building it stopped unexpectedly (exit code {exitcode})"
+            return f"{label}: the worker building it was stopped by {name}{where}"
+    return f"{label}: the worker building it stopped unexpectedly (exit code {exitcode}){where}"
