@@ -8,6 +8,7 @@ and its catalogues. The starter is the repository's own ``templates/``,
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from importlib import resources
@@ -45,7 +46,7 @@ def _config(name: str, languages: tuple[str, ...]) -> str:
     return f'''# qillqa project settings. Every path is relative to this file.
 
 [project]
-name = "{name}"
+name = {json.dumps(name, ensure_ascii=False)}
 # Languages to build, in the order they appear on multilingual sheets.
 languages = [{listed}]
 # The language the leaflets are written in (msgids in the catalogues).
@@ -59,6 +60,11 @@ paper = "a4"
 # differs from the language code.
 [project.locales]
 en = "en_GB"
+
+# Every output is built in its own worker process, within these limits (see SECURITY.md):
+# [limits]
+# job_seconds = 180
+# job_memory_mb = 2048
 '''
 
 
