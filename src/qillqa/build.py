@@ -660,11 +660,14 @@ def render_job(job: Job, page: Page, project: Project) -> bytes:
     if fmt.pages_multiple > 1:
         document = pad_pages(document, fmt, fetcher, stylesheet(fmt, scale, job.variant))
     note("writing the PDF")
-    return finish_pdf(
+    pdf = finish_pdf(
         document,
         PageMetadata(title=page.title, subject=fmt.description, language=job.language.replace("_", "-")),
         variant=pdf_variant,
     )
+    if fetcher.refusals:  # refused while WeasyPrint drew an SVG, which only logs what fails there
+        raise RenderError(f"{job.label}: {fetcher.refusals[0]}")
+    return pdf
 
 
 def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[Miss]) -> list[str]:

@@ -23,7 +23,7 @@ from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.checkers import num_plurals
 from markdown_it import MarkdownIt
 
-from qillqa.limits import MAX_MESSAGE_CHARS
+from qillqa.limits import MAX_LENGTH_RATIO, MAX_MESSAGE_CHARS, MIN_LENGTH_ALLOWED
 from qillqa.project import Project
 
 ERROR = "error"
@@ -68,20 +68,20 @@ def python_format(msgid: str) -> bool:
     return "%" in msgid and bool(_PYTHON_FORMAT.search(msgid))
 
 
-def format_names(text: str) -> tuple[list[str], str | None]:
-    """The %(name)s placeholders of ``text``, and why it cannot be %-formatted (or ``None``)."""
-    names: list[str] = []
+def placeholders(text: str) -> tuple[list[str], str | None]:
+    """The %(name)s placeholders of ``text`` as written, and why it cannot be %-formatted (or ``None``)."""
+    found: list[str] = []
     position = text.find("%")
     while position >= 0:
         match = _FORMAT.match(text, position)
         if match is None:
-            return names, f"a lone '%' at character {position + 1}; write '%%' for a percent sign"
+            return found, f"a lone '%' at character {position + 1}; write '%%' for a percent sign"
         if match["kind"] != "%":
             if match["name"] is None:
-                return names, f"the placeholder {match[0]!r} has no name; use the source's %(name)s"
-            names.append(match["name"])
+                return found, f"the placeholder {match[0]!r} has no name; use the source's %(name)s"
+            found.append(match[0])
         position = text.find("%", match.end())
-    return names, None
+    return found, None
 
 
 def html_in(text: str) -> list[str]:
@@ -119,19 +119,26 @@ def unusable(
         return (
             f"it is {len(msgstr):,} characters long, more than the {MAX_MESSAGE_CHARS:,} any page can print"
         )
+    if len(msgstr) > max(MAX_LENGTH_RATIO * len(msgid), MIN_LENGTH_ALLOWED):
+        return (
+            f"it is {len(msgstr):,} characters long, more than {MAX_LENGTH_RATIO} times the source's "
+            f"{len(msgid):,}: no page has room for it"
+        )
     tags = sorted(set(html_in(msgstr)) - set(html_in(msgid)))
     if tags:
         return f"it contains HTML ({', '.join(tags)}), which qillqa never prints"
     if formatted:
-        wanted, _ = format_names(msgid)
-        got, problem = format_names(msgstr)
+        # Each placeholder exactly as the source writes it: %(start)d or %(start)50000000s would
+        # fail on the template's values, or print megabytes of spaces.
+        wanted, _ = placeholders(msgid)
+        got, problem = placeholders(msgstr)
         if problem:
             return problem
         fits = set(got) <= set(wanted) if subset else set(got) == set(wanted)
         if not fits:
             return (
                 f"its placeholders {_names(got)} are not the source's {_names(wanted)}; "
-                "keep every %(name)s exactly as in the source"
+                "keep every placeholder exactly as in the source"
             )
     if markdown:
         links_id = sorted(k for k in _marks(msgid) if k.startswith("link"))
@@ -146,8 +153,8 @@ def unusable(
     return None
 
 
-def _names(names: list[str]) -> str:
-    return ", ".join(f"%({n})s" for n in sorted(set(names))) or "none"
+def _names(found: list[str]) -> str:
+    return ", ".join(sorted(set(found))) or "none"
 
 
 def _marks(text: str) -> Counter[str]:

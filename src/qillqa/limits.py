@@ -26,6 +26,11 @@ MAX_SVG_ELEMENTS = 50_000
 MAX_NESTING = 200
 #: One translation or source text, in characters: far more than any page can print.
 MAX_MESSAGE_CHARS = 20_000
+#: A translation may be at most this many times as long as its source (Quechua runs about
+#: 1.5 times English), or ``MIN_LENGTH_ALLOWED`` characters for a short source: a longer one
+#: cannot fit, and would only make every layout attempt slow.
+MAX_LENGTH_RATIO = 8
+MIN_LENGTH_ALLOWED = 400
 #: A field of events.csv, in characters.
 MAX_CSV_FIELD_CHARS = 10_000
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -50,10 +50,25 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
     def __init__(self, roots: Iterable[Path]) -> None:
         super().__init__(allowed_protocols=("file", "data"), fail_on_errors=True)
         self.roots = tuple(root.resolve() for root in roots)
+        #: Files that an SVG picture draws with <image>, and which SVG does.
+        self._drawn_by_svg: dict[str, str] = {}
+        #: Every resource refused so far, as the error says it.
+        self.refusals: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Serve ``url`` or refuse it; every refusal is also kept in :attr:`refusals`.
+
+        WeasyPrint swallows errors raised while it draws an SVG (it only logs them), so the
+        caller checks :attr:`refusals` after rendering and after writing.
+        """
+        try:
+            return self._fetch(url, headers)
+        except RefusedResource as exc:
+            self.refusals.append(str(exc))
+            raise
+
+    def _fetch(self, url: str, headers: Any) -> URLFetcherResponse:
         from qillqa.pool import note
-        from qillqa.resources import check_image
 
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
@@ -65,9 +80,7 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
             note("loading a data: URI")
             response = super().fetch(url, headers)
             data = response.read()
-            why = check_image(data, response.content_type)
-            if why:
-                raise RefusedResource(f"refused to load a data: URI: {why}")
+            self._check(url, "a data: URI", data, response.content_type)
             return URLFetcherResponse(response.url, data, response.headers)
         if scheme != "file":
             raise RefusedResource(f"refused to load {url}: qillqa never loads anything from the network")
@@ -89,10 +102,28 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]
                 f"{MAX_RESOURCE_BYTES / 1e6:.0f} MB a leaflet's image or font may have"
             )
         data = path.read_bytes()
-        why = check_image(data, content_type)
-        if why:
-            raise RefusedResource(f"refused to load {shown}: {why}")
+        self._check(path.as_uri(), shown, data, content_type)
         return URLFetcherResponse(path.as_uri(), data, {"Content-Type": content_type})
+
+    def _check(self, url: str, shown: str, data: bytes, content_type: str) -> None:
+        """Refuse a picture that is too big or expands too far, or an SVG drawn by another SVG."""
+        from qillqa.resources import check_image
+
+        report = check_image(data, content_type)
+        if report.refused:
+            raise RefusedResource(f"refused to load {shown}: {report.refused}")
+        is_svg = report.images or data.lstrip()[:1] == b"<" or content_type == "image/svg+xml"
+        if is_svg and url in self._drawn_by_svg:
+            # Each SVG's own size is bounded, but one that draws another 10,000 times is not.
+            raise RefusedResource(
+                f"refused to load {shown}: an SVG picture ({self._drawn_by_svg[url]}) draws it, and "
+                "qillqa does not let an SVG draw another SVG file"
+            )
+        for href in report.images:
+            target = urljoin(url, href)
+            if urlsplit(target).scheme == "file":
+                target = Path(unquote(urlsplit(target).path)).resolve().as_uri()
+            self._drawn_by_svg.setdefault(target, shown)
 
 
 @dataclass(frozen=True)

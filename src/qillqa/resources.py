@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from qillqa.limits import MAX_IMAGE_PIXELS, MAX_NESTING, MAX_SVG_ELEMENTS
@@ -20,92 +21,108 @@ _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _URL_REFERENCE = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
 
 
-def check_svg(data: bytes) -> str | None:
-    """Why an SVG file is refused, or ``None``."""
-    if b"<!ENTITY" in data:
-        return "it declares XML entities, which qillqa refuses in SVG files"
+@dataclass(frozen=True)
+class SvgReport:
+    """What checking an SVG file found: why it is refused (or ``None``), and the files it draws."""
+
+    refused: str | None
+    images: frozenset[str] = frozenset()
+
+
+def check_svg(data: bytes) -> SvgReport:
+    """Check an SVG file's size once every reference is expanded, its nesting, and its entities.
+
+    References are counted the way WeasyPrint follows them, and then some: ``<use>`` of
+    ``#id`` or of ``file.svg#id`` (WeasyPrint takes both as this file's ``id``), ``url(#id)``
+    in any attribute, and for an id given twice, every element that has it.
+    """
+    if b"<!ENTITY" in data or b"<\x00!\x00E\x00N\x00T" in data or b"\x00<\x00!\x00E\x00N" in data:
+        return SvgReport("it declares XML entities, which qillqa refuses in SVG files")
     try:
         root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
-        return f"it is not a well-formed SVG file ({exc})"
-    by_id: dict[str, ElementTree.Element] = {}
-    # Depth first, without recursion: depth of each element, and the ids.
+    except ElementTree.ParseError:
+        return SvgReport(None)  # not XML: not an SVG WeasyPrint could draw either
+    by_id: dict[str, list[ElementTree.Element]] = {}
+    images: set[str] = set()
+    # Depth first, without recursion: the depth of each element, the ids, the files drawn.
     stack = [(root, 1)]
-    order: list[ElementTree.Element] = []
+    count = 0
     while stack:
         element, depth = stack.pop()
         if depth > MAX_NESTING:
-            return f"its elements nest more than {MAX_NESTING} deep"
-        order.append(element)
-        if len(order) > MAX_SVG_ELEMENTS:
-            return f"it has more than {MAX_SVG_ELEMENTS:,} elements"
+            return SvgReport(f"its elements nest more than {MAX_NESTING} deep")
+        count += 1
+        if count > MAX_SVG_ELEMENTS:
+            return SvgReport(f"it has more than {MAX_SVG_ELEMENTS:,} elements")
         identifier = element.get("id")
         if identifier:
-            by_id.setdefault(identifier, element)
+            by_id.setdefault(identifier, []).append(element)
+        if element.tag.rpartition("}")[2] in ("image", "feImage"):
+            href = _href(element)
+            if href and not href.startswith(("#", "data:")):
+                images.add(href)
         stack.extend((child, depth + 1) for child in element)
-    # The size of each element once every reference is expanded, children before parents;
-    # references are resolved lazily, with a cycle check, and sizes are capped at the limit.
+
+    def references(element: ElementTree.Element) -> list[ElementTree.Element]:
+        targets: list[ElementTree.Element] = []
+        href = _href(element)
+        if "#" in href and element.tag.rpartition("}")[2] != "image":
+            targets += by_id.get(href.rpartition("#")[2], [])
+        for value in element.attrib.values():
+            if "url(" in value:
+                for name in _URL_REFERENCE.findall(value):
+                    targets += by_id.get(name, [])
+        return targets
+
+    # The size of each element once every reference is expanded, children before parents,
+    # references resolved lazily with a cycle check, sizes capped at the limit.
     size: dict[int, int] = {}
     visiting: set[int] = set()
     cap = MAX_SVG_ELEMENTS + 1
-
-    def references(element: ElementTree.Element) -> list[ElementTree.Element]:
-        targets = []
-        href = element.get(_XLINK_HREF) or element.get("href") or ""
-        if href.startswith("#") and href[1:] in by_id:
-            targets.append(by_id[href[1:]])
-        for value in element.attrib.values():
-            if "url(" in value:
-                targets += [by_id[name] for name in _URL_REFERENCE.findall(value) if name in by_id]
-        return targets
-
-    def expanded(start: ElementTree.Element) -> int | None:
-        work = [(start, False)]
-        while work:
-            element, ready = work.pop()
-            key = id(element)
-            if key in size:
-                continue
-            parts = [*element, *references(element)]
-            if not ready:
-                if key in visiting:
-                    return None  # a reference leads back to itself
-                visiting.add(key)
-                work.append((element, True))
-                work.extend((part, False) for part in parts if id(part) not in size)
-                continue
-            visiting.discard(key)
-            if any(id(part) not in size for part in parts):
-                return None
-            size[key] = min(cap, 1 + sum(size[id(part)] for part in parts))
-        return size[id(start)]
-
-    total = expanded(root)
-    if total is None:
-        return "an element refers to itself through <use> or url(#...)"
-    if total > MAX_SVG_ELEMENTS:
-        return f"it expands to more than {MAX_SVG_ELEMENTS:,} elements once <use> copies are drawn"
-    return None
+    work = [(root, False)]
+    while work:
+        element, ready = work.pop()
+        key = id(element)
+        if key in size:
+            continue
+        parts = [*element, *references(element)]
+        if not ready:
+            if key in visiting:
+                return SvgReport("an element refers to itself through <use> or url(#...)")
+            visiting.add(key)
+            work.append((element, True))
+            work.extend((part, False) for part in parts if id(part) not in size)
+            continue
+        visiting.discard(key)
+        if any(id(part) not in size for part in parts):
+            return SvgReport("an element refers to itself through <use> or url(#...)")
+        size[key] = min(cap, 1 + sum(size[id(part)] for part in parts))
+    if size[id(root)] > MAX_SVG_ELEMENTS:
+        return SvgReport(f"it expands to more than {MAX_SVG_ELEMENTS:,} elements once <use> copies are drawn")
+    return SvgReport(None, frozenset(images))
 
 
-def check_raster(data: bytes) -> str | None:
-    """Why a raster image is refused; ``None`` if it is fine or not a raster image at all."""
-    import warnings
+def _href(element: ElementTree.Element) -> str:
+    return (element.get(_XLINK_HREF) or element.get("href") or "").strip()
 
+
+def check_raster(data: bytes) -> str | bool | None:
+    """Why a raster image is refused; ``None`` if it is fine; ``False`` if it is not a raster image."""
     from PIL import Image, UnidentifiedImageError
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-        except Image.DecompressionBombError:
-            width, height = -1, -1
-        except (UnidentifiedImageError, OSError, ValueError):
-            return None
-    if width < 0 or width * height > MAX_IMAGE_PIXELS:
-        shown = f"{width} x {height} pixels" if width >= 0 else "so many pixels"
-        return f"it is {shown}, more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a picture may have"
+    guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # read the size, decode nothing
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
+    if width * height > MAX_IMAGE_PIXELS:
+        return (
+            f"it is {width} x {height} pixels, more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels "
+            "a picture may have"
+        )
     return None
 
 
@@ -113,10 +130,15 @@ def check_raster(data: bytes) -> str | None:
 _MAYBE_IMAGE = ("image/", "application/octet-stream", "application/xml", "text/xml", "text/plain")
 
 
-def check_image(data: bytes, content_type: str) -> str | None:
-    """Why a resource that may be a picture is refused; stylesheets and fonts pass."""
+def check_image(data: bytes, content_type: str) -> SvgReport:
+    """Why a resource that may be a picture is refused; stylesheets and fonts pass.
+
+    Like WeasyPrint, this tries the bytes as a raster image first, then as SVG, whatever
+    they start with (an SVG may be UTF-16, or start with a kilobyte of spaces).
+    """
     if not content_type.startswith(_MAYBE_IMAGE):
-        return None
-    if data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return check_svg(data)  # no raster format starts with "<"
-    return check_raster(data)
+        return SvgReport(None)
+    raster = check_raster(data)
+    if raster is not False:
+        return SvgReport(raster if isinstance(raster, str) else None)
+    return check_svg(data)
