@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
@@ -395,7 +395,8 @@ def _build_locked(
     if skipped:
         log.info("%d output(s) up to date", skipped)
     result = BuildResult()
-    outcomes = zip(todo, _run_jobs(project, todo, options, jobs, root), strict=True)
+    running = _run_jobs(project, todo, options, jobs, root)
+    outcomes = zip(todo, running, strict=True)
     try:
         for done, (job, outcome) in enumerate(outcomes, 1):
             if on_progress:
@@ -409,6 +410,7 @@ def _build_locked(
                 if on_written:
                     on_written(path)
     finally:
+        running.close()  # stops the workers now, not when the garbage collector gets to it
         cache.save()  # what was written before a failure need not be built again
         sweep(root, files=False)
     if result.misses and policy is not Policy.STRICT:
@@ -439,7 +441,7 @@ def sweep(root: Path, files: bool = True) -> None:
 
 def _run_jobs(
     project: Project, todo: list[Job], options: Options, workers: int, output_root: Path
-) -> Iterator[Outcome[JobResult]]:
+) -> Generator[Outcome[JobResult], None, None]:
     """Each job's outcome, in order, from worker processes within the project's budget."""
     from qillqa import pool
 

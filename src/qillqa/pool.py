@@ -33,7 +33,7 @@ import shutil
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -205,7 +205,7 @@ def run(
     workers: int,
     budget: Budget,
     scratch: Path | None = None,
-) -> Iterator[Outcome[R]]:
+) -> Generator[Outcome[R], None, None]:
     """Run ``function`` on every task in worker processes; yield the outcomes in task order.
 
     ``function`` must be importable (a module-level function); ``labels`` name the tasks in

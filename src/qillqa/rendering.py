@@ -178,6 +178,12 @@ def render_document(
     """
     font_config = font_configuration()
     profiles: dict[str, Any] = {}  # shared, so @color-profile in qillqa's CSS reaches the document
+    estimate = estimated_depth(html)
+    if estimate > 2 * MAX_NESTING:  # WeasyPrint's HTML parser is quadratic in depth: check before it
+        raise RenderError(
+            f"{label}: the page's elements nest {estimate} deep, more than the {MAX_NESTING} "
+            "qillqa lays out; simplify the template"
+        )
     with _weasyprint_warnings(label):
         try:
             document = weasyprint.HTML(string=html, base_url=fmt.folder.as_uri() + "/", url_fetcher=fetcher)
@@ -205,6 +211,42 @@ def render_document(
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{label}: {cause}") from exc
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*+)([^<>]*+)>")
+_VOID = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track")
+)
+#: Elements whose end tag may be left out: the next one of these closes the open one.
+_CLOSED_BY = {"li": {"li"}, "p": {"p"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}, "option": {"option"}}
+
+
+def estimated_depth(html: str) -> int:
+    """How deeply ``html``'s elements nest, from its tags alone, in linear time.
+
+    Exact for well-formed pages; never far below the parser's depth, so it can guard the parser.
+    """
+    stack: list[str] = []
+    open_count: dict[str, int] = {}
+    deepest = 0
+    for match in _TAG.finditer(html):
+        closing, name, rest = match[1], match[2].lower(), match[3]
+        if closing:
+            if open_count.get(name):
+                while stack:
+                    top = stack.pop()
+                    open_count[top] -= 1
+                    if top == name:
+                        break
+            continue
+        if name in _VOID or rest.endswith("/"):
+            continue
+        if stack and stack[-1] in _CLOSED_BY.get(name, ()):
+            open_count[stack.pop()] -= 1
+        stack.append(name)
+        open_count[name] = open_count.get(name, 0) + 1
+        deepest = max(deepest, len(stack))
+    return deepest
 
 
 def _inspect(root: Any) -> tuple[int, list[str]]:

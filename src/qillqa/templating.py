@@ -207,6 +207,11 @@ def translate_jinja_error(exc: BaseException, path: Path, project: Project) -> B
         return TemplateError(
             f"undefined template variable: {exc.message}", path=project.relative(where), line=line
         )
+    if isinstance(exc, jinja2.exceptions.SecurityError | OverflowError):
+        where, line = _template_frame(exc, project) or (path, None)
+        return TemplateError(
+            f"refused by the template sandbox: {exc}", path=project.relative(where), line=line
+        )
     return exc
 
 

@@ -50,14 +50,17 @@ def _dotted(raw: str) -> str:
     return ".".join(parts)
 
 
-def _nesting(text: str) -> tuple[int, int]:
-    """The deepest nesting of arrays and inline tables in TOML ``text``, and its line, in one pass.
+def _nesting(text: str) -> tuple[int, int, str]:
+    """The deepest nesting in TOML ``text``, and its line, in one pass.
 
-    tomllib parses nested values recursively: thousands of ``[`` would exhaust the stack.
-    Strings and comments are skipped; table headers (``[a]``, ``[[a]]``) count as depth 1 or 2.
+    Counts arrays and inline tables (tomllib parses them recursively: thousands of ``[``
+    exhaust the stack) and the parts of a dotted key on one line (tomllib is quadratic in
+    them: 50,000 parts took minutes and gigabytes). Strings and comments are skipped; a dot
+    between two digits is a number's. Table headers (``[a]``, ``[[a]]``) count as 1 or 2.
     """
-    depth = deepest = 0
+    depth = deepest = dots = 0
     line = deepest_line = 1
+    what = "arrays or tables"
     quote = ""
     comment = False
     index = 0
@@ -66,6 +69,7 @@ def _nesting(text: str) -> tuple[int, int]:
         if char == "\n":
             line += 1
             comment = False
+            dots = 0
             if len(quote) == 1:
                 quote = ""  # a one-line string cannot span lines: tomllib reports it
         elif comment:
@@ -84,11 +88,15 @@ def _nesting(text: str) -> tuple[int, int]:
         elif char in "[{":
             depth += 1
             if depth > deepest:
-                deepest, deepest_line = depth, line
+                deepest, deepest_line, what = depth, line, "arrays or tables"
         elif char in "]}":
             depth = max(0, depth - 1)
+        elif char == "." and not (text[index - 1 : index + 2].replace(".", "").isdigit()):
+            dots += 1
+            if dots + 1 > deepest:
+                deepest, deepest_line, what = dots + 1, line, "the parts of a dotted key"
         index += 1
-    return deepest, deepest_line
+    return deepest, deepest_line, what
 
 
 @dataclass(frozen=True)
@@ -152,9 +160,9 @@ def load_toml(
     except UnicodeDecodeError as exc:
         bad = raw[: exc.start].count(b"\n") + 1
         raise error("not valid UTF-8 text; save the file as UTF-8", path=shown, line=bad) from exc
-    deepest, deepest_line = _nesting(text)
+    deepest, deepest_line, what = _nesting(text)
     if deepest > MAX_NESTING:
-        raise error(f"arrays or tables nest more than {MAX_NESTING} deep", path=shown, line=deepest_line)
+        raise error(f"{what} nest more than {MAX_NESTING} deep", path=shown, line=deepest_line)
     try:
         data = tomllib.loads(text)
     except RecursionError as exc:
