@@ -97,3 +97,17 @@ def test_document_translates_block_by_block() -> None:
     assert [b.text for b in markup.blocks(source)] == ["First *para* graph.", "item one", "item two"]
     html = markup.document(source, str.upper, "en")
     assert html == "<p>FIRST <em>PARA</em> GRAPH.</p>\n<ul>\n<li>ITEM ONE</li>\n<li>ITEM TWO</li>\n</ul>\n"
+
+
+def test_markdown_nested_too_deep_is_refused_by_line(mini: Path) -> None:
+    """markdown-it drops text nested past its limit: qillqa refuses it instead of losing words."""
+    toml = mini / "leaflets/hello/leaflet.toml"
+    toml.write_text(toml.read_text().replace("[event]", 'background = { file = "story.md" }\n\n[event]'))
+    (mini / "leaflets/hello/story.md").write_text("First.\n\n" + "> " * 60 + "deep\n")
+    with pytest.raises(ContentError) as caught:
+        load_leaflet(load_project(mini), "hello")
+    message = caught.value.format_message()
+    assert message == "leaflets/hello/story.md:3: quotes or lists nest more than 40 deep"
+    (mini / "leaflets/hello/story.md").write_text("First.\n\n" + "> " * 30 + "deep enough\n")
+    texts = [m.text for m in load_leaflet(load_project(mini), "hello").messages()]
+    assert "deep enough" in texts

@@ -466,10 +466,13 @@ def _document(
         )
         return None
     comments = (spec.description, *source.comments_for(key))
-    messages = tuple(
-        Message(field_name, block.text, shown, base_line + block.line, comments)
-        for block in markup.blocks(text)
-    )
+    try:
+        messages = tuple(
+            Message(field_name, block.text, shown, base_line + block.line, comments)
+            for block in markup.blocks(text)
+        )
+    except markup.TooDeep as exc:
+        raise ContentError(str(exc), path=shown, line=base_line + exc.line) from exc
     return Document(text, messages)
 
 

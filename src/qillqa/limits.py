@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 #: qillqa.toml, leaflet.toml, format.toml, Markdown text and events.csv.
 MAX_TEXT_FILE_BYTES = 2_000_000
-#: A PO or POT file.
-MAX_CATALOG_BYTES = 10_000_000
+#: A PO or POT file (a twelve-page pamphlet's is about 100 KB; checking 2 MB of the worst
+#: Markdown takes seconds).
+MAX_CATALOG_BYTES = 2_000_000
 #: A file a template or stylesheet loads from the project (an image, a font).
 MAX_RESOURCE_BYTES = 25_000_000
 #: A ``data:`` URI in a template, stylesheet or SVG file (characters).

@@ -25,6 +25,11 @@ _BLOCK_RULES = ["heading", "list", "blockquote", "hr"]
 QUOTES = {"en": "“”‘’", "es": "«»“”", "fr": "«»“”", "de": "„“‚‘", "pt": "«»“”", "it": "«»“”"}
 
 
+#: How deeply quotes and lists may nest in a leaflet's Markdown (levels of markdown-it tokens).
+MAX_MARKDOWN_NESTING = 40
+_PARSER_NESTING = 2 * MAX_MARKDOWN_NESTING + 20
+
+
 def _link_ok(url: str) -> bool:
     return bool(_SAFE_LINK.match(url.strip()))
 
@@ -32,7 +37,17 @@ def _link_ok(url: str) -> bool:
 @cache
 def _parser(language: str | None) -> MarkdownIt:
     quotes = QUOTES.get((language or "").split("_")[0])
-    md = MarkdownIt("zero", {"html": False, "typographer": quotes is not None, "quotes": quotes or "“”‘’"})
+    md = MarkdownIt(
+        "zero",
+        {
+            "html": False,
+            "typographer": quotes is not None,
+            "quotes": quotes or "“”‘’",
+            # Deeper than this, markdown-it silently drops the rest of the text; blocks() refuses
+            # anything near it, so nothing an author wrote is ever lost.
+            "maxNesting": _PARSER_NESTING,
+        },
+    )
     md.enable(_INLINE_RULES + _BLOCK_RULES)
     if quotes:
         md.enable(["smartquotes", "replacements"])
@@ -58,9 +73,24 @@ class Block:
     line: int
 
 
+class TooDeep(ValueError):
+    """Markdown nested deeper than :data:`MAX_MARKDOWN_NESTING` (at ``line``)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"quotes or lists nest more than {MAX_MARKDOWN_NESTING} deep")
+        self.line = line
+
+
 def blocks(source: str) -> Iterator[Block]:
-    """The translatable blocks of ``source`` (paragraphs, headings, list items)."""
-    for token in _parser(None).parse(source):
+    """The translatable blocks of ``source`` (paragraphs, headings, list items).
+
+    Raises :class:`TooDeep` for quotes or lists nested so deep that markdown-it would drop text.
+    """
+    tokens = _parser(None).parse(source)
+    for token in tokens:
+        if token.level > MAX_MARKDOWN_NESTING:
+            raise TooDeep(token.map[0] + 1 if token.map else 1)
+    for token in tokens:
         if token.type == "inline" and token.content.strip():
             start = token.map[0] + 1 if token.map else 1
             yield Block(normalize(token.content), start)

@@ -9,6 +9,7 @@ every problem at once, and returns a frozen :class:`Project`.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,11 +69,16 @@ class Project:
         return self.locales.get(language, language)
 
     def relative(self, path: Path) -> Path:
-        """``path`` relative to the project root, for messages and source references."""
-        try:
-            return path.resolve().relative_to(self.root)
-        except ValueError:
-            return path
+        """``path`` relative to the project root, for messages and source references.
+
+        Links are not followed first: a link to a file elsewhere is named where it stands.
+        """
+        for candidate in (Path(os.path.abspath(path)), path.resolve()):
+            try:
+                return candidate.relative_to(self.root)
+            except ValueError:
+                continue
+        return path
 
     def po_path(self, language: str, domain: str) -> Path:
         return self.locales_dir / language / "LC_MESSAGES" / f"{domain}.po"
