@@ -97,13 +97,26 @@ def test_a_text_that_cannot_fit_names_its_field(runner: CliRunner, mini: Path) -
 
 
 def test_a_character_missing_from_the_fonts_is_named(runner: CliRunner, mini: Path) -> None:
-    edit(mini / "locales/es/LC_MESSAGES/hello.po", 'msgstr "Hola mundo"', 'msgstr "Hola mundo ✊"')
+    """A translation with a character the fonts lack is not used; the source's own such character stops."""
+    po = mini / "locales/es/LC_MESSAGES/hello.po"
+    edit(po, 'msgstr "Hola mundo"', 'msgstr "Hola mundo ✊"')
+    line = po.read_text().splitlines().index('msgid "Hello world"') + 1
     result = run(runner, mini, "build", "--format", "card", "--lang", "es")
-    assert result.exit_code == 1
+    assert result.exit_code == 0, result.output
     assert (
-        "hello card [es]: U+270A '✊' (RAISED FIST) not in the fonts of card (Fira Sans): "
-        "translation of msgid (headline) 'Hello world' in 'es', in hello.po"
+        f"warning: locales/es/LC_MESSAGES/hello.po:{line}: translation of 'Hello world' (headline), from "
+        "leaflets/hello/leaflet.toml:5 not printed, the source text is printed instead: "
+        "U+270A '✊' (RAISED FIST) not in the fonts of this format (Fira Sans)"
     ) in result.stderr
+    assert "Hello world" in PdfReader(mini / "dist/hello/hello-card-es.pdf").pages[0].extract_text()
+    assert run(runner, mini, "build", "--format", "card", "--lang", "es", "--strict").exit_code == 1
+    edit(mini / "leaflets/hello/leaflet.toml", 'headline = "Hello world"', 'headline = "Hello world ✊"')
+    result = run(runner, mini, "build", "--format", "card", "--lang", "en")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: hello card [en]: U+270A '✊' (RAISED FIST) not in the fonts of card (Fira Sans): "
+        "in the source text (headline) 'Hello world ✊'"
+    )
 
 
 def test_print_shop_has_bleed_and_boxes(runner: CliRunner, mini: Path) -> None:

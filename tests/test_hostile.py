@@ -9,6 +9,7 @@ in worker processes).
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -936,7 +937,7 @@ def test_fuzzed_template_translations_never_print_markup(runner: CliRunner, mini
 
     catalog = Catalog(locale="es")
     catalog.add("When", text, context="card")
-    write_catalog(mini / ES_TEMPLATES, catalog)
+    write_catalog(mini / ES_TEMPLATES, catalog, mini)
     result = runner.invoke(
         cli, ["--project", str(mini), "build", "--format", "card", "--lang", "es", "--jobs", "1", "--force"]
     )
@@ -949,6 +950,212 @@ def test_fuzzed_template_translations_never_print_markup(runner: CliRunner, mini
     tags = re.findall(r"</?[A-Za-z][^<>]*>", text)
     for tag in tags:
         assert tag not in printed, (tag, printed)
-    if html_in(text):
+    if any(html_in(text)):
         assert "When: 5 de diciembre de 2026" in printed, printed
         assert f"{ES_TEMPLATES}:" in result.stderr, result.output
+
+
+def test_a_usable_translation_is_printed_as_text_not_markup(runner: CliRunner, mini: Path) -> None:
+    """What looks like an entity or a tag-to-be stays text: escaping, not only refusal, is at work."""
+    from babel.messages.catalog import Catalog
+
+    from qillqa.catalogs import write_catalog
+
+    catalog = Catalog(locale="es")
+    catalog.add("When", "Cuándo &lt;b&gt; & 5 > 3", context="card")
+    write_catalog(mini / ES_TEMPLATES, catalog, mini)
+    result = runner.invoke(cli, ["--project", str(mini), "build", "--format", "card", "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    assert "Cuándo &lt;b&gt; & 5 > 3: 5 de diciembre" in pdf_text(mini / CARD_ES)
+
+
+# -- 10. what a fresh-eyed review found ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("translation", "why"),
+    [
+        ("\u200f%(start)s – %(end)s", "invisible characters that reorder text (U+200F)"),
+        ("\u061c%(start)s – %(end)s", "invisible characters that reorder text (U+061C)"),
+        ("א %(start)s – %(end)s", "right-to-left letters (U+05D0)"),
+    ],
+)
+def test_nothing_invisible_turns_the_times_around(example: Path, translation: str, why: str) -> None:
+    """A right-to-left mark or letter in a Spanish line would print 17:00 – 14:00: never used."""
+    line = translate(example / ES_TEMPLATES, "flyer", "%(start)s to %(end)s", translation)
+    check = invoke(example, "i18n", "check", "--lang", "es")
+    assert check.code == 1
+    refused = f"{ES_TEMPLATES}:{line}: error: not printed (the build prints the source text instead): "
+    assert refused in check.stdout
+    assert why in check.stdout
+    run = invoke(example, "build", "-f", "flyer-a5", "-l", "es")
+    assert run.code == 0, run.output
+    assert f"{ES_TEMPLATES}:{line}: translation of '%(start)s to %(end)s'" in run.stderr
+    assert "14:00 to 17:00" in pdf_text(example / FLYER_ES).lower()
+
+
+def test_right_to_left_languages_may_use_their_marks() -> None:
+    from qillqa.checks import unusable
+
+    rule = {"formatted": False, "markdown": True}
+    assert unusable("When", "\u200fمتى", rtl=True, **rule) is None
+    assert unusable("When", "\u200fمتى", rtl=False, **rule) is not None
+    assert "U+202E" in (unusable("When", "\u202eمتى", rtl=True, **rule) or "")
+
+
+def test_check_and_build_agree_on_plural_entries(mini: Path) -> None:
+    """Each plural form may leave out a placeholder; a changed one is refused by both alike."""
+    from babel.messages.catalog import Message
+
+    from qillqa.checks import check_message
+    from qillqa.project import load_project
+
+    project = load_project(mini)
+    good = Message(("One item", "%(num)d items"), ("Un artículo", "%(num)d artículos"))
+    assert list(check_message(good, "es", project, templates=True)) == []
+    bad = Message(("One item", "%(num)d items"), ("Un artículo", "%(n)d artículos"))
+    assert [severity for severity, _ in check_message(bad, "es", project, templates=True)] == ["error"]
+
+
+def test_a_percent_in_a_plain_template_message_prints_as_written(mini: Path) -> None:
+    edit(mini / "templates/card/card.html", "<h1>", '<p>{{ _("We are 100% sure") }}</p><h1>')
+    run = card(mini)
+    assert run.code == 0, run.output
+    assert "We are 100% sure" in pdf_text(mini / CARD_EN)
+
+
+def test_a_long_run_without_spaces_is_updated_quickly_and_kept(mini: Path) -> None:
+    """Babel's line wrapping is quadratic in such a run: the file is written unwrapped instead."""
+    translate(mini / ES_HELLO, "headline", "Hello world", "x" * 100_000)
+    run = qillqa(mini, "i18n", "update", timeout=30)
+    assert run.code == 0, run.output
+    catalog = read_po(io.BytesIO((mini / ES_HELLO).read_bytes()))
+    assert catalog.get("Hello world", context="headline").string == "x" * 100_000
+    assert run.seconds < 20, run.seconds
+
+
+def test_a_huge_msgid_no_leaflet_has_is_reported_once_and_quickly(mini: Path) -> None:
+    with open(mini / ES_HELLO, "a", encoding="utf-8") as handle:
+        handle.write('\nmsgid "' + "<a " * 200_000 + '"\nmsgstr "x"\n')
+    run = qillqa(mini, "i18n", "check", timeout=30)
+    assert run.code == 1
+    assert "error: the msgid is 600,000 characters long" in run.stdout
+    assert len(run.stdout) < 2000  # the msgid is not printed in full
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("nplurals=2000000000; plural=0;", "Plural-Forms says nplurals=2000000000; languages have 1 to 6"),
+        ("nplurals=99999999999999999999; plural=0;", "languages have 1 to 6"),
+    ],
+)
+def test_plural_forms_cannot_claim_memory(mini: Path, header: str, message: str) -> None:
+    po = mini / ES_HELLO
+    po.write_text(
+        re.sub(r'"Plural-Forms: [^"]*"', f'"Plural-Forms: {header}\\\\n"', po.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
+    assert_clean_error(card(mini, "es"), f"{ES_HELLO}:", message)
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "punycode"])
+def test_a_charset_that_is_not_a_character_set_is_refused_by_name(mini: Path, charset: str) -> None:
+    po = mini / ES_HELLO
+    text = po.read_text(encoding="utf-8").replace("charset=utf-8", f"charset={charset}")
+    po.write_text(text, encoding="utf-8")
+    assert_clean_error(card(mini, "es"), f"{ES_HELLO}:")
+
+
+def svg_styled_bomb() -> bytes:
+    """url(#p) in a <style> element: 3,000 rectangles, each filled with an 11,111-element pattern."""
+    pattern = svg_laughs(4, 10).decode().removeprefix(SVG_OPEN).removesuffix("</svg>")
+    return (
+        SVG_OPEN
+        + '<style>rect.t{fill:url(#p)}</style><pattern id="p" width="1" height="1">'
+        + pattern
+        + "</pattern>"
+        + '<rect class="t" width="1" height="1"/>' * 3000
+        + "</svg>"
+    ).encode()
+
+
+def svg_drawing_svg_data() -> bytes:
+    inner = base64.b64encode(svg_laughs(3, 10)).decode()
+    leaf = f'<image id="l0" xlink:href="data:image/svg+xml;base64,{inner}" width="1" height="1"/>'
+    return svg_laughs(4, 10, leaf=leaf)
+
+
+@pytest.mark.parametrize("data", [svg_styled_bomb(), svg_drawing_svg_data()], ids=["style-url", "data-svg"])
+def test_svg_bombs_through_styles_or_data_uris_are_refused(mini: Path, data: bytes) -> None:
+    set_limits(mini, seconds=10)
+    with_logo(mini, "logo.svg", data)
+    run = build_card(mini, timeout=60)
+    assert_clean_error(run, "hello card [en]: refused to load leaflets/hello/logo.svg")
+
+
+def test_links_planted_in_dist_lead_nowhere(mini: Path, tmp_path: Path) -> None:
+    """The lock, the cache and the preview's folder: a link there writes or reads nothing outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    dist = mini / "dist"
+    dist.mkdir()
+    (dist / ".qillqa-build.json").symlink_to("/dev/zero")
+    run = card(mini)
+    assert run.code == 0, run.output  # a cache that cannot be read is no cache
+    (dist / ".qillqa-build.lock").unlink()
+    (dist / ".qillqa-build.lock").symlink_to(outside / "lock")
+    assert_clean_error(card(mini, "en", "--force"), "cannot open the lock file .qillqa-build.lock")
+    assert not (outside / "lock").exists()
+    (dist / ".qillqa-build.lock").unlink()
+    (dist / ".preview").symlink_to(outside)
+    from qillqa.errors import QillqaError
+    from qillqa.preview import Preview
+
+    with pytest.raises(QillqaError, match="outside"):
+        Preview(mini)._pngs(mini / CARD_EN)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_huge_file_nobody_uses_is_never_read(mini: Path) -> None:
+    with open(mini / "leaflets/hello/photo.png", "wb") as handle:
+        handle.truncate(30_000_000_000)  # sparse: 30 GB that a read would have to go through
+    run = qillqa(mini, "build", "-f", "card", "-l", "en", timeout=60)
+    assert run.code == 0, run.output
+
+
+def test_cities_and_links_too_long_for_a_folder_or_a_qr_code(mini: Path) -> None:
+    events = mini / "leaflets/hello/events.csv"
+    events.write_text("city,date,time,place,link\n" + "x" * 300 + ",2026-12-05,14:00,Plaza,\n")
+    assert_clean_error(card(mini), "leaflets/hello/events.csv:2: 'city' may have at most 80 characters")
+    long_link = "https://a.org/" + "x" * 5000
+    events.write_text(f"city,date,time,place,link\nLima,2026-12-05,14:00,Plaza,{long_link}\n")
+    assert_clean_error(card(mini), "events.csv:2: 'link' must be an http(s) address of at most")
+
+
+def test_a_fifo_is_not_read(mini: Path) -> None:
+    toml = mini / "leaflets/hello/leaflet.toml"
+    toml.unlink()
+    os.mkfifo(toml)
+    run = qillqa(mini, "build", "-f", "card", "-l", "en", timeout=30)
+    assert_clean_error(run, "leaflets/hello/leaflet.toml: not a regular file")
+
+
+def test_a_file_where_the_scratch_folder_goes_is_swept(mini: Path) -> None:
+    (mini / "dist").mkdir()
+    (mini / "dist/.qillqa-tmp").write_text("in the way")
+    run = card(mini)
+    assert run.code == 0 and "Traceback" not in run.output, run.output
+    assert_no_litter(mini)
+
+
+def test_the_draft_stamp_keeps_the_source_words(mini: Path) -> None:
+    """A translated stamp ("Versión final aprobada") cannot hide that the page is a draft."""
+    with open(mini / ES_TEMPLATES, "a", encoding="utf-8") as handle:
+        handle.write(
+            '\nmsgctxt "qillqa"\nmsgid "Draft: translation under review"\nmsgstr "Versión final aprobada"\n'
+        )
+    run = card(mini, "es", "--draft")
+    assert run.code == 0, run.output
+    text = pdf_text(mini / CARD_ES).replace(" ", "")  # the stamp is turned: words run together
+    assert "Versiónfinalaprobada" in text and "Draft:translationunderreview" in text

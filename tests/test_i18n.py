@@ -121,7 +121,7 @@ def test_update_never_loses_or_misattaches_a_translation(
     old = Catalog(locale="es")
     for msgid, msgstr in messages.items():
         old.add(msgid, f"T:{msgstr}:{msgid}")
-    write_catalog(path, old)
+    write_catalog(path, old, root)
     ids = list(messages)
     for edits in rounds:
         plan = dict.fromkeys(ids, "keep")
@@ -131,7 +131,7 @@ def test_update_never_loses_or_misattaches_a_translation(
         for msgid, action in plan.items():
             if action != "drop":
                 template.add(msgid if action == "keep" else msgid + " (edited)")
-        write_catalog(path, update_catalog(path, template, "es", project))
+        write_catalog(path, update_catalog(path, template, "es", project), root)
         merged = load_catalog(path, "es", "messages")
         found: dict[str, str] = {}
         for message in merged:

@@ -144,7 +144,7 @@ def test_fuzzed_translations_never_crash_or_leave_broken_pdfs(
 
     catalog = Catalog(locale="es")
     catalog.add("Hello world", text, context="headline")
-    write_catalog(mini / "locales/es/LC_MESSAGES/hello.po", catalog)
+    write_catalog(mini / "locales/es/LC_MESSAGES/hello.po", catalog, mini)
     result = run(runner, mini, "build", "--format", "card", "--lang", "es", "--jobs", "1", "--force")
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
     pdf = mini / "dist/hello/hello-card-es.pdf"

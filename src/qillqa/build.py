@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field, replace
 from html import unescape
@@ -33,9 +32,10 @@ from qillqa.catalogs import (
 )
 from qillqa.content import LEAFLET_FILE, Leaflet, load_leaflet, select_leaflets
 from qillqa.errors import ContentError, QillqaError, RenderError, UsageError
-from qillqa.fonts import faces, font_css, missing_glyphs
+from qillqa.fonts import describe_chars, faces, font_css, missing_glyphs
 from qillqa.formats import Format, format_names, load_format
-from qillqa.fsutil import atomic_write_bytes, exclusive, is_inside, sweep_litter
+from qillqa.fsutil import atomic_write_bytes, exclusive, is_inside, read_inside, sweep_litter
+from qillqa.limits import MAX_RESOURCE_BYTES
 from qillqa.localize import localize
 from qillqa.pool import Outcome, TaskError
 from qillqa.project import Project, load_project
@@ -197,11 +197,11 @@ def language_name(language: str) -> str:
 
 def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     """The job's final HTML, and the messages that fell back to the source."""
-    labels = catalogues.translator(job.language, TEMPLATES_DOMAIN)
+    labels = catalogues.translator(job.language, TEMPLATES_DOMAIN, job.format.fonts)
     used = []
     versions = []
     for language in project.languages:
-        translator = catalogues.translator(language, job.leaflet.domain)
+        translator = catalogues.translator(language, job.leaflet.domain, job.format.fonts)
         version = localize(job.leaflet, language, translator)
         if language in job.languages:
             used.append(translator)
@@ -231,9 +231,13 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     }
     html = render(env, job.format, project, context)
     if catalogues.policy is Policy.DRAFT:
+        # The source's words too: a translation of the stamp must not be able to hide it.
         stamp = escape(labels.pgettext(DRAFT_STAMP[0], DRAFT_STAMP[1]))
+        source = escape(DRAFT_STAMP[1])
+        lang = escape(project.source_language.replace("_", "-"))
+        second = f'<br><span lang="{lang}">{source}</span>' if stamp != source else ""
         html = _insert_before_body_end(
-            html, f'<div class="qillqa-draft" lang="{context["lang"]}">{stamp}</div>'
+            html, f'<div class="qillqa-draft" lang="{context["lang"]}">{stamp}{second}</div>'
         )
     listed = job.leaflet.text.get(job.format.pages_per) if job.format.pages_per else None
     items = len(listed) if isinstance(listed, tuple) else 0
@@ -244,7 +248,11 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
 
 
 def check_glyphs(job: Job, html: str, translators: list[Translator]) -> None:
-    """Every character printed must be in the format's fonts: no tofu, no silent fallback font."""
+    """Every character printed must be in the format's fonts: no tofu, no silent fallback font.
+
+    Translations are checked as they are looked up (one with such a character is not used,
+    and the build says so); what is left is the source text and the template's own.
+    """
     fmt = job.format
     families = ", ".join(spec.family for spec in fmt.fonts)
     for translator in translators:
@@ -253,20 +261,15 @@ def check_glyphs(job: Job, html: str, translators: list[Translator]) -> None:
             if missing:
                 where = f" ({context})" if context else ""
                 raise RenderError(
-                    f"{job.label}: {_describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
-                    f"translation of msgid{where} {msgid!r} in {translator.language!r}, "
-                    f"in {translator.domain}.po"
+                    f"{job.label}: {describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
+                    f"in the source text{where} {msgid!r}"
                 )
     missing = missing_glyphs(unescape(re.sub(r"<[^>]*>", " ", _body(html))), fmt.fonts)
     if missing:
         raise RenderError(
-            f"{job.label}: {_describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
+            f"{job.label}: {describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
             f"in the text of templates/{fmt.name}/{fmt.entry} or the leaflet's untranslated fields"
         )
-
-
-def _describe_chars(chars: list[str]) -> str:
-    return ", ".join(f"U+{ord(c):04X} {c!r} ({unicodedata.name(c, 'unnamed')})" for c in chars)
 
 
 def _body(html: str) -> str:
@@ -333,6 +336,8 @@ class JobResult:
 
 
 CACHE_FILE = ".qillqa-build.json"
+#: The cache holds a line per output: this is room for hundreds of thousands.
+CACHE_BYTES = 50_000_000
 LOCK_FILE = ".qillqa-build.lock"
 
 
@@ -432,7 +437,7 @@ def sweep(root: Path, files: bool = True) -> None:
     import shutil
 
     scratch = root / SCRATCH_DIR
-    if scratch.is_symlink():
+    if scratch.is_symlink() or scratch.is_file():
         scratch.unlink()  # a link planted there must not send workers' files elsewhere
     shutil.rmtree(scratch, ignore_errors=True)
     if files:
@@ -456,20 +461,26 @@ def _run_jobs(
 
 
 _WORKER_STATE: dict[Path, tuple[Project, Catalogues]] = {}
+#: A worker's plan of each leaflet it has built for: (root, leaflet, variant, output root) -> jobs.
+_WORKER_PLANS: dict[tuple[Path, str, Variant, Path], dict[Path, Job]] = {}
 
 
 def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options, Path]) -> JobResult:
-    """Run one job in a worker process; the project and catalogues are loaded once per process."""
-    root, leaflet, fmt, languages, output, options, output_root = spec
+    """Run one job in a worker process; the project, catalogues and each leaflet are loaded once."""
+    root, leaflet, _fmt, languages, output, options, output_root = spec
     if root not in _WORKER_STATE:
         project = load_project(root)
         _WORKER_STATE[root] = (project, Catalogues(project, options.policy))
     project, catalogues = _WORKER_STATE[root]
-    job = next(
-        job
-        for job in plan(project, [leaflet], [fmt], languages, output_root, options.variant)
-        if job.output == output
-    )
+    key = (root, leaflet, options.variant, output_root)
+    if key not in _WORKER_PLANS:
+        jobs = plan(project, [leaflet], (), (), output_root, options.variant)
+        _WORKER_PLANS[key] = {job.output: job for job in jobs}
+    job = _WORKER_PLANS[key].get(output)
+    if job is None:
+        raise QillqaError(f"{project.relative(output)}: the project changed while it was built; build again")
+    if job.format.multilingual:  # one file for the languages the build was asked for
+        job = replace(job, languages=languages)
     return run_job(job, project, catalogues, options)
 
 
@@ -546,8 +557,12 @@ class InputHasher:
                 digest = "-"
             elif not is_inside(self.project.root, path):
                 digest = f"outside:{path.resolve()}"  # never read; loading it will refuse it by name
+            elif (stat := path.stat()).st_size > MAX_RESOURCE_BYTES:
+                # Never read either: whatever would load it refuses it by size.
+                digest = f"large:{stat.st_size}:{stat.st_mtime_ns}"
             else:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                with open(path, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
             self._digests[path] = digest
         return self._digests[path]
 
@@ -583,11 +598,11 @@ class BuildCache:
         self.path = path
         self.keys: dict[str, str] = {}
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_inside(path, path.parent, CACHE_BYTES))
             if isinstance(data, dict) and isinstance(data.get("outputs"), dict):
                 self.keys = {str(k): str(v) for k, v in data["outputs"].items()}
-        except (OSError, ValueError):
-            pass  # no cache, or a damaged one: everything is rebuilt
+        except (QillqaError, ValueError):
+            pass  # no cache, a damaged one or a planted link: everything is rebuilt
         self._changed = False
 
     def _files(self, job: Job, options: Options) -> list[Path]:

@@ -32,6 +32,7 @@ from qillqa import __version__
 from qillqa.clock import build_time
 from qillqa.content import Leaflet
 from qillqa.errors import CatalogError
+from qillqa.formats import FontSpec
 from qillqa.fsutil import atomic_write_bytes, holds, read_inside
 from qillqa.limits import MAX_CATALOG_BYTES
 from qillqa.project import Project
@@ -134,6 +135,9 @@ def _unquote(quoted: str) -> str:
 
 
 _CHARSET = re.compile(rb"Content-Type:[^\"\n]*?charset=([^\s\"\\;]+)", re.IGNORECASE)
+_NPLURALS = re.compile(r"Plural-Forms:[^\"\n]*?nplurals\s*+=\s*+(\d++)", re.IGNORECASE)
+#: CLDR's languages have at most six plural forms (Arabic); Babel allocates whatever the header says.
+MAX_PLURAL_FORMS = 6
 
 
 def decode_po(data: bytes, shown: Path) -> str:
@@ -148,7 +152,10 @@ def decode_po(data: bytes, shown: Path) -> str:
     if name.upper() == "CHARSET":  # a POT file's placeholder
         name = "UTF-8"
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64...: not a character set
+            raise LookupError(name)
+        codec = info.name
     except LookupError as exc:
         raise CatalogError(
             f"the header names charset {name!r}, which is not an encoding qillqa knows; "
@@ -170,12 +177,22 @@ def decode_po(data: bytes, shown: Path) -> str:
                 line=line,
             )
     try:
-        return data.decode(codec).removeprefix("\ufeff")
+        text = data.decode(codec).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         bad = data[: exc.start].count(b"\n") + 1
         if codec == "utf-8":
             raise CatalogError("not valid UTF-8; save the PO file as UTF-8", path=shown, line=bad) from exc
         raise CatalogError(f"not valid {name}, the charset its header names", path=shown, line=bad) from exc
+    except UnicodeError as exc:  # punycode and the like fail without a position
+        raise CatalogError(f"not valid {name}, the charset its header names", path=shown) from exc
+    plural = _NPLURALS.search(text[:16384])
+    if plural and not (len(plural.group(1)) < 3 and 1 <= int(plural.group(1)) <= MAX_PLURAL_FORMS):
+        raise CatalogError(
+            f"Plural-Forms says nplurals={plural.group(1)}; languages have 1 to {MAX_PLURAL_FORMS}",
+            path=shown,
+            line=text[: plural.start()].count("\n") + 1,
+        )
+    return text
 
 
 def load_catalog(
@@ -249,13 +266,15 @@ class Translator:
     misses: list[Miss] = field(default_factory=list)
     #: (context, msgid, text printed) for every message looked up, for the glyph check.
     used: list[tuple[str | None, str, str]] = field(default_factory=list)
+    #: The fonts of the page: a translation with a character none of them has is not used.
+    fonts: tuple[FontSpec, ...] = ()
 
     def _lookup(self, context: str | None, msgid: str, plural: str | None = None) -> Any:
         message = self.catalog.get(msgid, context=context) if self.catalog is not None else None
         translated = message.string if message is not None else None
         usable = all(translated) if isinstance(translated, tuple) else bool(translated)
         if usable and message is not None and (not message.fuzzy or self.policy is Policy.DRAFT):
-            why = self._unusable(msgid, translated, plural)
+            why = self._unusable(message, plural)
             if why:
                 self.misses.append(
                     Miss(self.domain, self.language, context, msgid, "unusable", why, message.lineno)
@@ -271,18 +290,25 @@ class Translator:
             return translated
         return None
 
-    def _unusable(self, msgid: str, translated: Any, plural: str | None) -> str | None:
-        from qillqa.checks import python_format, unusable
+    def _unusable(self, message: PoMessage, plural: str | None) -> str | None:
+        from qillqa.checks import message_problem
 
-        templates = self.domain == TEMPLATES_DOMAIN
-        source = f"{msgid} {plural}" if plural else msgid  # plural forms may use either's placeholders
-        formatted = templates and python_format(source)
-        for text in translated if isinstance(translated, tuple) else (translated,):
-            why = unusable(
-                source, str(text), formatted=formatted, markdown=not templates, subset=bool(plural)
+        if isinstance(message.id, tuple | list) != (plural is not None):
+            return (
+                "the entry has plural forms, the message has none"
+                if plural is None
+                else "the message has plural forms, the entry has none"
             )
-            if why:
-                return why
+        why = message_problem(message, self.language, self.domain == TEMPLATES_DOMAIN)
+        if why or not self.fonts:
+            return why
+        from qillqa.fonts import describe_chars, missing_glyphs
+
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        missing = sorted({c for text in strings for c in missing_glyphs(str(text), self.fonts)})
+        if missing:
+            families = ", ".join(spec.family for spec in self.fonts)
+            return f"{describe_chars(missing)} not in the fonts of this format ({families})"
         return None
 
     def pgettext(self, context: str | None, message: str) -> str:
@@ -338,13 +364,15 @@ class Catalogues:
             )
         return self._cache[key]
 
-    def translator(self, language: str, domain: str) -> Translator:
+    def translator(self, language: str, domain: str, fonts: tuple[FontSpec, ...] = ()) -> Translator:
+        """A translator for one page: ``fonts`` are the format's, which a translation must not exceed."""
         return Translator(
             domain,
             language,
             self.catalog(language, domain),
             self.policy,
             is_source=language == self.project.source_language,
+            fonts=fonts,
         )
 
 
@@ -426,16 +454,34 @@ def extract_leaflet(project: Project, leaflet: Leaflet) -> Catalog:
     return catalog
 
 
+#: Babel wraps lines with a pattern that is quadratic in a run of text without spaces (a
+#: 100,000-character one took 48 s); a catalogue with a run longer than this is not wrapped.
+_LONGEST_WRAPPED_RUN = 200
+
+
 def render_po(catalog: Catalog, *, template: bool = False) -> bytes:
     """A catalogue as PO (or POT) file bytes, stable from one run to the next."""
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, include_previous=True, omit_header=False)
+    runs = (
+        len(run)
+        for message in [*catalog, *catalog.obsolete.values()]
+        for text in (*_strings(message.id), *_strings(message.string))
+        for run in text.split()
+    )
+    width = 76 if max(runs, default=0) <= _LONGEST_WRAPPED_RUN else 0
+    write_po(buffer, catalog, width=width, include_previous=True, omit_header=False)
     data = buffer.getvalue()
     # Babel stamps its own name and version; the file should change only with its messages.
     return data.replace(
         f"Generated-By: Babel {_babel_version()}\\n".encode(),
         f"Generated-By: qillqa {__version__}\\n".encode(),
     )
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if isinstance(value, tuple | list):
+        return tuple(str(item) for item in value)
+    return (str(value),) if value else ()
 
 
 def _babel_version() -> str:
@@ -498,10 +544,10 @@ def new_catalog(template: Catalog, language: str, project: Project) -> Catalog:
     return catalog
 
 
-def write_catalog(path: Path, catalog: Catalog, root: Path | None = None) -> bool:
+def write_catalog(path: Path, catalog: Catalog, root: Path) -> bool:
     """Write ``catalog`` to ``path`` atomically (inside ``root``); ``False`` when it already says the same."""
     data = render_po(catalog)
-    if holds(path, data, root or path.parent):
+    if holds(path, data, root):
         return False
     atomic_write_bytes(path, data, root)
     return True

@@ -14,6 +14,7 @@ Every pattern here runs in linear time on untrusted text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,11 +39,14 @@ _URL = re.compile(r"\]\([^()\]]*+\)|https?://\S++|mailto:\S++|(?<!\S)[^\s@]++@\S
 _FORMAT = re.compile(
     r"%(?:\((?P<name>[^()]*+)\))?[-#0 +]*+(?:\*|\d++)?(?:\.(?:\*|\d++))?[hlL]?(?P<kind>[diouxXeEfFgGcrsa%])"
 )
-#: Any % that looks like a format directive: what makes a message python-format (Babel's rule).
-_PYTHON_FORMAT = re.compile(r"%(?:\([\w]*+\))?[-#0 +]?(?:\*|\d++)?(?:\.(?:\*|\d++))?[hlL]?[diouxXeEfFgGcrs%]")
+#: A named placeholder: what makes a template message %-formatted (Jinja passes names only).
+_NAMED_PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*+\)")
 _JINJA = re.compile(r"\{[{%#]|[}%#]\}")
-#: Invisible controls that reorder text (bidi embeddings, overrides and isolates).
+#: Invisible controls that reorder text (bidi embeddings, overrides and isolates): never
+#: in a translation unless the source has them.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Invisible marks that set a direction: only right-to-left languages need them.
+_BIDI_MARKS = frozenset("\u200e\u200f\u061c")
 _FINAL = ".!?:;…"
 #: Characters people type for an apostrophe; the project's own is set in qillqa.toml.
 APOSTROPHES = "'’ʼ´`ʻ"
@@ -60,12 +64,16 @@ class Finding:
 
     def __str__(self) -> str:
         where = f" ({self.context})" if self.context else ""
-        return f"{self.path}:{self.line}: {self.severity}: {self.text}; msgid{where} {self.msgid!r}"
+        msgid = self.msgid if len(self.msgid) <= 120 else self.msgid[:100] + "…"
+        return f"{self.path}:{self.line}: {self.severity}: {self.text}; msgid{where} {msgid!r}"
 
 
 def python_format(msgid: str) -> bool:
-    """Whether a message is %-formatted when printed (it has a placeholder such as %(start)s)."""
-    return "%" in msgid and bool(_PYTHON_FORMAT.search(msgid))
+    """Whether a template message is %-formatted when printed: it has a named placeholder.
+
+    Jinja passes placeholders by name only, so "We are 100% sure" is printed as it is.
+    """
+    return "%(" in msgid and bool(_NAMED_PLACEHOLDER.search(msgid))
 
 
 def placeholders(text: str) -> tuple[list[str], str | None]:
@@ -84,36 +92,69 @@ def placeholders(text: str) -> tuple[list[str], str | None]:
     return found, None
 
 
-def html_in(text: str) -> list[str]:
-    """The HTML tags, comments and declarations in ``text``, found by WeasyPrint's own tokenizer."""
+def html_in(text: str) -> Iterator[str]:
+    """The HTML tags, comments and declarations in ``text``, as WeasyPrint's own tokenizer finds them.
+
+    A generator: callers stop at what they need, so a long run of tags costs little.
+    """
     if "<" not in text:
-        return []
+        return
     from tinyhtml5.constants import Token
     from tinyhtml5.tokenizer import HTMLTokenizer
 
-    found = []
     for token in HTMLTokenizer(text):
         kind = token["type"]
         if kind in (Token.START_TAG, Token.EMPTY_TAG):
-            found.append(f"<{token['name']}>")
+            yield f"<{token['name']}>"
         elif kind == Token.END_TAG:
-            found.append(f"</{token['name']}>")
+            yield f"</{token['name']}>"
         elif kind == Token.COMMENT:
-            found.append("<!-- -->")
+            yield "<!-- -->"
         elif kind == Token.DOCTYPE:
-            found.append("<!DOCTYPE>")
-    return found
+            yield "<!DOCTYPE>"
+
+
+def _new_html(msgid: str, msgstr: str, most: int = 5) -> list[str]:
+    """Up to ``most`` HTML tags of ``msgstr`` that ``msgid`` does not have (tokenized only if needed)."""
+    extra: list[str] = []
+    source: set[str] | None = None
+    for tag in html_in(msgstr):
+        if source is None:
+            source = set(html_in(msgid))
+        if tag not in source and tag not in extra:
+            extra.append(tag)
+            if len(extra) >= most:
+                break
+    return sorted(extra)
+
+
+def right_to_left(language: str) -> bool:
+    """Whether ``language`` is written right to left (CLDR); unknown languages are not."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return bool(Locale.parse(language).character_order == "right-to-left")
+    except (UnknownLocaleError, ValueError):
+        return False
 
 
 def unusable(
-    msgid: str, msgstr: str, *, formatted: bool, markdown: bool, subset: bool = False
+    msgid: str,
+    msgstr: str,
+    *,
+    formatted: bool,
+    markdown: bool,
+    subset: bool = False,
+    rtl: bool = False,
 ) -> str | None:
     """Why ``msgstr`` must not be printed in place of ``msgid``, or ``None``.
 
-    ``formatted``: the message is %-formatted (a python-format message of the templates);
+    ``formatted``: the message is %-formatted (a template message with a named placeholder);
     ``markdown``: it is rendered as inline Markdown (leaflet text), so its links count;
-    ``subset``: a plural form, which may leave out a placeholder (``one item``).
-    A translation may only say other words: no new HTML, links, placeholders or bidi controls.
+    ``subset``: a plural form, which may leave out a placeholder (``one item``);
+    ``rtl``: the translation's language is written right to left.
+    A translation may only say other words: no new HTML, links, placeholders, nothing that
+    reorders the text around it.
     """
     if len(msgstr) > MAX_MESSAGE_CHARS:
         return (
@@ -124,7 +165,7 @@ def unusable(
             f"it is {len(msgstr):,} characters long, more than {MAX_LENGTH_RATIO} times the source's "
             f"{len(msgid):,}: no page has room for it"
         )
-    tags = sorted(set(html_in(msgstr)) - set(html_in(msgid)))
+    tags = _new_html(msgid, msgstr)
     if tags:
         return f"it contains HTML ({', '.join(tags)}), which qillqa never prints"
     if formatted:
@@ -146,10 +187,38 @@ def unusable(
         if links_id != links_str:
             shown_str, shown_id = _describe(Counter(links_str)), _describe(Counter(links_id))
             return f"its links ({shown_str}) are not the source's ({shown_id})"
-    controls = {c for c in msgstr if c in _BIDI_CONTROLS} - set(msgid)
+    controls = {c for c in msgstr if c in _BIDI_CONTROLS or (c in _BIDI_MARKS and not rtl)} - set(msgid)
     if controls:
         shown = ", ".join(f"U+{ord(c):04X}" for c in sorted(controls))
         return f"it contains invisible characters that reorder text ({shown})"
+    if not rtl:
+        # One right-to-left letter in a left-to-right line turns the numbers and signs after it around.
+        letters = {c for c in msgstr if unicodedata.bidirectional(c) in ("R", "AL")} - set(msgid)
+        if letters:
+            shown = ", ".join(f"U+{ord(c):04X}" for c in sorted(letters)[:5])
+            return f"it contains right-to-left letters ({shown}), which reorder the text around them"
+    return None
+
+
+def message_problem(message: Message, language: str, templates: bool) -> str | None:
+    """Why a PO entry's translation is never printed, or ``None``: the one rule of checks and builds.
+
+    A plural entry is judged against both its msgid and msgid_plural, and each form may
+    leave out a placeholder; an entry whose plural-ness differs from the message's is judged
+    by the caller (the translator knows how the template asks for it).
+    """
+    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    source = " ".join(ids)
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    formatted = templates and python_format(source)
+    rtl = right_to_left(language)
+    for text in strings:
+        if text:
+            why = unusable(
+                source, text, formatted=formatted, markdown=not templates, subset=len(ids) > 1, rtl=rtl
+            )
+            if why:
+                return why
     return None
 
 
@@ -194,18 +263,27 @@ def check_message(
     ``templates``: the message belongs to the templates domain (plain text, %-formatted
     when it is python-format); otherwise to a leaflet (inline Markdown).
     """
-    msgid = message.id if isinstance(message.id, str) else message.id[0]
+    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    msgid = ids[0]
+    plural = len(ids) > 1
+    source = " ".join(ids)
+    if len(source) > MAX_MESSAGE_CHARS:
+        yield ERROR, (
+            f"the msgid is {len(source):,} characters long, more than the {MAX_MESSAGE_CHARS:,} of any "
+            "message qillqa extracts: it is not one of this project's; remove the entry"
+        )
+        return
+    why = message_problem(message, language, templates)
+    if why:
+        yield ERROR, f"not printed (the build prints the source text instead): {why}"
+        return
     strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
     base = language.split("_")[0]
     for msgstr in strings:
         if not msgstr:
             continue
-        why = unusable(msgid, msgstr, formatted=templates and python_format(msgid), markdown=not templates)
-        if why:
-            yield ERROR, f"not printed (the build prints the source text instead): {why}"
-            continue
-        wanted, got = Counter(_PLACEHOLDER.findall(msgid)), Counter(_PLACEHOLDER.findall(msgstr))
-        if wanted != got:
+        wanted, got = Counter(_PLACEHOLDER.findall(source)), Counter(_PLACEHOLDER.findall(msgstr))
+        if (set(got) - set(wanted)) if plural else wanted != got:
             yield (
                 ERROR,
                 f"placeholders differ: source has {sorted(wanted) or 'none'}, "

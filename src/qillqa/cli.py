@@ -210,14 +210,15 @@ def build(
     if strict and draft:
         raise click.UsageError("--strict and --draft cannot be used together")
     project = state.project()
+    root = output.resolve() if output else project.output
 
     def written(path: Path) -> None:
         if not state.quiet:
             click.echo(_relative(path))
-        if png:
+        if png and path.suffix == ".pdf":
             from qillqa.images import pdf_to_pngs
 
-            for image in pdf_to_pngs(path):
+            for image in pdf_to_pngs(path, root):
                 if not state.quiet:
                     click.echo(_relative(image))
 
@@ -227,7 +228,7 @@ def build(
         leaflets,
         formats,
         languages,
-        output=output.resolve() if output else None,
+        output=root,
         policy=Policy.STRICT if strict else Policy.DRAFT if draft else Policy.FALLBACK,
         on_written=written,
         variant=Variant(print_shop=print_shop, mono=mono),
@@ -326,7 +327,7 @@ def impose(pdf: Path, layout: str, paper: str, creep: float, output: Path | None
     from qillqa.impose import impose as run_impose
 
     target = output or pdf.with_name(f"{pdf.stem}-{layout}-{paper}.pdf")
-    result = run_impose(pdf, target, layout, paper, creep)
+    result = run_impose(pdf, target, layout, paper, creep, root=target.parent.resolve())
     click.echo(_relative(result.path))
     click.echo(f"{result.sheets} sheet(s). {result.layout.instructions}", err=True)
 

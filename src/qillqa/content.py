@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qillqa import markup
 from qillqa.errors import ContentError, UsageError
-from qillqa.fsutil import read_inside
-from qillqa.limits import MAX_CSV_FIELD_CHARS, MAX_TEXT_FILE_BYTES
+from qillqa.fsutil import read_text_inside
+from qillqa.limits import MAX_CITY_CHARS, MAX_CSV_FIELD_CHARS, MAX_TEXT_FILE_BYTES, MAX_URL_CHARS
 from qillqa.project import Project
 from qillqa.tomlsrc import TomlSource, load_toml
 
@@ -173,6 +173,11 @@ class Leaflet:
             yield image.alt
 
 
+def _url_ok(url: str) -> bool:
+    """An http(s) address short enough for a QR code, without spaces."""
+    return len(url) <= MAX_URL_CHARS and bool(re.match(r"^https?://[^\s/]+\S*$", url))
+
+
 def leaflet_names(project: Project) -> tuple[str, ...]:
     """Names of the project's leaflets, sorted."""
     folder = project.leaflets_dir
@@ -286,8 +291,12 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
         else:
             problems.unknown(raw_link, _LINK_KEYS, "link.")
             url = raw_link.get("url")
-            if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
-                problems.add("link.url", f"'link.url' must be an http(s) address, found {url!r}")
+            if not isinstance(url, str) or not _url_ok(url):
+                problems.add(
+                    "link.url",
+                    f"'link.url' must be an http(s) address of at most {MAX_URL_CHARS} characters, "
+                    f"found {str(url)[:80]!r}",
+                )
             else:
                 link = Link(url)
 
@@ -368,12 +377,7 @@ def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Var
     if not path.is_file():
         return ()
     shown = project.relative(path)
-    data = read_inside(path, project.root, MAX_TEXT_FILE_BYTES, ContentError, shown)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown, line=line) from exc
+    text = read_text_inside(path, project.root, MAX_TEXT_FILE_BYTES, ContentError, shown)
     reader = csv.reader(io.StringIO(text))
     rows: list[tuple[int, list[str]]] = []  # (first line of the row, its cells)
     first_line = 1
@@ -401,6 +405,12 @@ def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Var
                 f"expected {len(EVENT_COLUMNS)} columns, found {len(row)}", path=shown, line=number
             )
         city, date, time, place, url = (cell.strip() for cell in row)
+        if len(city) > MAX_CITY_CHARS:
+            raise ContentError(
+                f"'city' may have at most {MAX_CITY_CHARS} characters (it names a folder), found {len(city)}",
+                path=shown,
+                line=number,
+            )
         slug = event_slug(city)
         if not slug:
             raise ContentError(f"'city' must name a city, found {city!r}", path=shown, line=number)
@@ -420,8 +430,13 @@ def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Var
             )
         start = dt.time(int(times[1]), int(times[2]))
         end = dt.time(int(times[3]), int(times[4])) if times[3] else None
-        if url and not re.match(r"^https?://[^\s/]+", url):
-            raise ContentError(f"'link' must be an http(s) address, found {url!r}", path=shown, line=number)
+        if url and not _url_ok(url):
+            raise ContentError(
+                f"'link' must be an http(s) address of at most {MAX_URL_CHARS} characters, "
+                f"found {url[:80]!r}",
+                path=shown,
+                line=number,
+            )
         event = Event(day, start, end, base.timezone if base else None, None, "", place)
         variants.append(Variant(slug, city, event, Link(url) if url else None))
     return tuple(variants)
@@ -452,12 +467,7 @@ def _document(
         if not file.is_file():
             problems.add(key, f"'{field_name}' names {value['file']!r}, which does not exist")
             return None
-        data = read_inside(file, project.root, MAX_TEXT_FILE_BYTES, ContentError, shown)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise ContentError("not valid UTF-8 text; save the file as UTF-8", path=shown, line=line) from exc
+        text = read_text_inside(file, project.root, MAX_TEXT_FILE_BYTES, ContentError, shown)
         base_line = 0
     else:
         problems.add(

@@ -80,6 +80,11 @@ def coverage(specs: tuple[FontSpec, ...]) -> frozenset[int]:
     return frozenset(points)
 
 
+def describe_chars(chars: list[str]) -> str:
+    """``U+1F600 '😀' (GRINNING FACE), ...``: characters as an error message names them."""
+    return ", ".join(f"U+{ord(c):04X} {c!r} ({unicodedata.name(c, 'unnamed')})" for c in chars)
+
+
 def missing_glyphs(text: str, specs: tuple[FontSpec, ...]) -> list[str]:
     """The distinct characters of ``text`` that none of the format's fonts can draw."""
     covered = coverage(specs)

@@ -38,6 +38,8 @@ def read_inside(
             f"it is a link to {path.resolve()}, outside the project; qillqa reads only files inside it",
             path=shown,
         )
+    if path.exists() and not path.is_file():  # a FIFO would block, a device never end
+        raise error("not a regular file", path=shown)
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
@@ -46,6 +48,23 @@ def read_inside(
     if len(data) > limit:
         raise error(f"the file is larger than the {limit / 1e6:g} MB qillqa reads", path=shown)
     return data
+
+
+def read_text_inside(
+    path: Path,
+    root: Path,
+    limit: int,
+    error: Callable[..., QillqaError] = QillqaError,
+    shown: Path | str | None = None,
+) -> str:
+    """:func:`read_inside`, decoded as UTF-8 (a byte-order mark is dropped); bad bytes name their line."""
+    data = read_inside(path, root, limit, error, shown)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        where = shown if shown is not None else path
+        raise error("not valid UTF-8 text; save the file as UTF-8", path=where, line=line) from exc
 
 
 def holds(path: Path, data: bytes, root: Path) -> bool:
@@ -81,14 +100,13 @@ def sweep_litter(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path, root: Path | None = None) -> Iterator[Path]:
+def atomic_path(target: Path, root: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target``.
 
     On any exception (or interrupt) the temporary file is removed and ``target``
-    is left as it was. With ``root``, the target must lie inside it (links followed).
+    is left as it was. The target must lie inside ``root`` (links followed).
     """
-    if root is not None:
-        check_writable_inside(root, target)
+    check_writable_inside(root, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -103,8 +121,8 @@ def atomic_path(target: Path, root: Path | None = None) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def atomic_write_bytes(target: Path, data: bytes, root: Path | None = None) -> None:
-    """Write ``data`` to ``target`` atomically (inside ``root``, when given)."""
+def atomic_write_bytes(target: Path, data: bytes, root: Path) -> None:
+    """Write ``data`` to ``target`` atomically, inside ``root``."""
     with atomic_path(target, root) as temporary:
         temporary.write_bytes(data)
 
@@ -119,7 +137,11 @@ def exclusive(lock_file: Path, busy_message: str) -> Iterator[None]:
     import fcntl
 
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a+b") as handle:
+    try:  # never through a link: a planted one would create a file wherever it points
+        descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise QillqaError(f"cannot open the lock file {lock_file.name}: {exc.strerror}") from exc
+    with open(descriptor, "a+b") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

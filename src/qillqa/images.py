@@ -10,8 +10,8 @@ from qillqa.fsutil import atomic_path
 PNG_WIDTH = 1080
 
 
-def pdf_to_pngs(pdf: Path, width: int = PNG_WIDTH) -> list[Path]:
-    """Write ``<pdf stem>-<n>.png`` beside ``pdf`` for every page; return their paths."""
+def pdf_to_pngs(pdf: Path, root: Path, width: int = PNG_WIDTH) -> list[Path]:
+    """Write ``<pdf stem>-<n>.png`` beside ``pdf`` (inside the output folder ``root``); return their paths."""
     import pypdfium2 as pdfium  # local: only --png needs it
 
     written = []
@@ -20,7 +20,7 @@ def pdf_to_pngs(pdf: Path, width: int = PNG_WIDTH) -> list[Path]:
         for number, page in enumerate(document, 1):
             image = page.render(scale=width / page.get_width()).to_pil()
             target = pdf.with_name(f"{pdf.stem}-{number}.png")
-            with atomic_path(target) as temporary:
+            with atomic_path(target, root) as temporary:
                 image.save(temporary, format="PNG", optimize=True)
             written.append(target)
     finally:

@@ -218,7 +218,8 @@ def impose(
     layout_name: str,
     paper: str = "a4",
     creep_mm: float = 0.0,
-    root: Path | None = None,
+    *,
+    root: Path,
 ) -> Imposed:
     """Write ``target``: the pages of ``source`` imposed with ``layout_name`` on ``paper``."""
     import pikepdf  # local: only imposition needs it

@@ -34,6 +34,10 @@ MAX_LENGTH_RATIO = 8
 MIN_LENGTH_ALLOWED = 400
 #: A field of events.csv, in characters.
 MAX_CSV_FIELD_CHARS = 10_000
+#: A city's name in events.csv (it names a folder and files).
+MAX_CITY_CHARS = 80
+#: A link's address (it is printed as a QR code, which holds about 2,300 characters at most).
+MAX_URL_CHARS = 1000
 
 
 @dataclass(frozen=True)

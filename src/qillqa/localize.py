@@ -59,9 +59,11 @@ def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespa
         )
     link = None
     if leaflet.link is not None:
+        url = leaflet.link.url
         link = Namespace(
             "leaflet.link",
-            {"url": leaflet.link.url, "display": leaflet.link.display, "qr": qr_svg(leaflet.link.url)},
+            {"url": url, "display": leaflet.link.display},
+            {"qr": partial(qr_svg, url)},  # made only for a format that prints it
         )
     images = {
         name: Namespace(f"leaflet.images.{name}", {"url": image.path.as_uri(), "alt": translate(image.alt)})

@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from qillqa.errors import QillqaError
-from qillqa.fsutil import atomic_path
+from qillqa.fsutil import atomic_path, check_writable_inside
 from qillqa.project import Project, load_project
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ class Preview:
 
         folder = self.preview_dir / pdf.parent.relative_to(self.project.output)
         with self._rendering:
+            check_writable_inside(self.project.output, folder / "x.png")  # .preview may be a planted link
             folder.mkdir(parents=True, exist_ok=True)
             for old in folder.glob(f"{pdf.stem}-p*.png"):
                 old.unlink(missing_ok=True)
@@ -119,7 +120,7 @@ class Preview:
                 written = []
                 for number, page in enumerate(document, 1):
                     target = folder / f"{pdf.stem}-p{number}.png"
-                    with atomic_path(target) as temporary:
+                    with atomic_path(target, self.project.output) as temporary:
                         image = page.render(scale=PNG_WIDTH / page.get_width()).to_pil()
                         image.save(temporary, format="PNG")
                     written.append(target)

@@ -44,6 +44,7 @@ def check_svg(data: bytes) -> SvgReport:
         return SvgReport(None)  # not XML: not an SVG WeasyPrint could draw either
     by_id: dict[str, list[ElementTree.Element]] = {}
     images: set[str] = set()
+    styled: list[str] = []  # ids a <style> element refers to with url(#id): any element may use them
     # Depth first, without recursion: the depth of each element, the ids, the files drawn.
     stack = [(root, 1)]
     count = 0
@@ -57,10 +58,15 @@ def check_svg(data: bytes) -> SvgReport:
         identifier = element.get("id")
         if identifier:
             by_id.setdefault(identifier, []).append(element)
-        if element.tag.rpartition("}")[2] in ("image", "feImage"):
+        name = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
+        if name in ("image", "feImage"):
             href = _href(element)
+            if href[:30].lower().replace(" ", "").startswith("data:image/svg"):
+                return SvgReport("it draws another SVG picture, which qillqa does not allow")
             if href and not href.startswith(("#", "data:")):
                 images.add(href)
+        elif name == "style" and element.text and "url(" in element.text:
+            styled += _URL_REFERENCE.findall(element.text)
         stack.extend((child, depth + 1) for child in element)
 
     def references(element: ElementTree.Element) -> list[ElementTree.Element]:
@@ -97,8 +103,16 @@ def check_svg(data: bytes) -> SvgReport:
         if any(id(part) not in size for part in parts):
             return SvgReport("an element refers to itself through <use> or url(#...)")
         size[key] = min(cap, 1 + sum(size[id(part)] for part in parts))
-    if size[id(root)] > MAX_SVG_ELEMENTS:
-        return SvgReport(f"it expands to more than {MAX_SVG_ELEMENTS:,} elements once <use> copies are drawn")
+    total = size[id(root)]
+    if styled:
+        # A stylesheet's url(#id) may apply to every element: count it once for each.
+        per_element = sum(size.get(id(target), cap) for name in set(styled) for target in by_id.get(name, []))
+        total = min(cap, total * (1 + per_element))
+    if total > MAX_SVG_ELEMENTS:
+        return SvgReport(
+            f"it expands to more than {MAX_SVG_ELEMENTS:,} elements once every copy that <use> or "
+            "url(#...) makes is drawn"
+        )
     return SvgReport(None, frozenset(images))
 
 

@@ -100,7 +100,7 @@ def init_project(directory: Path, languages: tuple[str, ...], name: str | None =
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(shipped / f"{domain}.po", target)
                 else:
-                    write_catalog(target, new_catalog(template, language, project))
+                    write_catalog(target, new_catalog(template, language, project), project.root)
         if directory.exists():
             directory.rmdir()
         staging.rename(directory)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qillqa.errors import QillqaError
-from qillqa.fsutil import read_inside
+from qillqa.fsutil import read_text_inside
 from qillqa.limits import MAX_NESTING, MAX_TEXT_FILE_BYTES
 
 # Possessive quantifiers: these run on every line of files from strangers, in linear time.
@@ -154,12 +154,7 @@ def load_toml(
 ) -> TomlSource:
     """Parse ``path`` (inside ``root``); a syntax or encoding error raises ``error`` with file and line."""
     shown = display or path
-    raw = read_inside(path, root, MAX_TEXT_FILE_BYTES, error, shown)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = raw[: exc.start].count(b"\n") + 1
-        raise error("not valid UTF-8 text; save the file as UTF-8", path=shown, line=bad) from exc
+    text = read_text_inside(path, root, MAX_TEXT_FILE_BYTES, error, shown)
     deepest, deepest_line, what = _nesting(text)
     if deepest > MAX_NESTING:
         raise error(f"{what} nest more than {MAX_NESTING} deep", path=shown, line=deepest_line)
