@@ -8,6 +8,8 @@ import re
 from tests.conftest import REPO
 
 from qillqa import limits
+from qillqa.catalogs import MAX_PLURAL_FORMS
+from qillqa.markup import MAX_MARKDOWN_NESTING
 
 SECURITY = (REPO / "SECURITY.md").read_text(encoding="utf-8")
 
@@ -39,8 +41,14 @@ def test_security_md_states_the_limits_the_code_has() -> None:
         ),
         "a translation": f"{limits.MAX_MESSAGE_CHARS:,} characters",
         "a field of `events.csv`": f"{limits.MAX_CSV_FIELD_CHARS:,} characters",
+        "a city in `events.csv`": f"{limits.MAX_CITY_CHARS} characters",
+        "a link (it is printed as a QR code)": f"{limits.MAX_URL_CHARS:,} characters",
+        "plural forms in a PO file's header": f"{MAX_PLURAL_FORMS}",
+        "Markdown quotes and lists": f"{MAX_MARKDOWN_NESTING} deep",
     }
     for what, limit in rows.items():
         assert f"| {what} | {limit}" in SECURITY, what
     budget = limits.DEFAULT_BUDGET
     assert f"{budget.seconds} seconds and {budget.memory_mb} MB of memory" in SECURITY
+    assert f"more than {limits.MAX_LENGTH_RATIO} times its source's length" in SECURITY
+    assert f"(at least {limits.MIN_LENGTH_ALLOWED} characters are" in SECURITY
