@@ -399,7 +399,13 @@ def print_(
 
 @cli.command()
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Listen on another address (careful).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Listen on another address (careful: others can then see unpublished work). Browsers must "
+    "use this very name, e.g. --host 192.168.1.5, not 0.0.0.0.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
 @click.pass_obj
 def preview(state: State, port: int, host: str, open_browser: bool) -> None:
