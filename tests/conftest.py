@@ -44,7 +44,9 @@ def example(tmp_path: Path) -> Path:
     return copy_project(REPO, tmp_path / "example")
 
 
-class _Records(logging.Handler):
+class Records(logging.Handler):
+    """Keeps every record it is given."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
@@ -57,7 +59,7 @@ class _Records(logging.Handler):
 def built_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[logging.LogRecord]]]:
     """The repository's example, built once for the session, with every log record."""
     root = copy_project(REPO, tmp_path_factory.mktemp("built") / "example")
-    handler = _Records()
+    handler = Records()
     for name in ("qillqa", "weasyprint"):
         logging.getLogger(name).addHandler(handler)
     try:
@@ -71,3 +73,17 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def records() -> Iterator[list[logging.LogRecord]]:
+    """Every record logged under ``qillqa`` (the CLI tests may have stopped propagation)."""
+    logger = logging.getLogger("qillqa")
+    handler, level = Records(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -96,29 +96,6 @@ def small(mini: Path) -> Iterator[tuple[int, Any]]:
         yield served
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def records() -> Iterator[list[logging.LogRecord]]:
-    """Every record logged under ``qillqa`` (the CLI tests may have stopped propagation)."""
-    logger = logging.getLogger("qillqa")
-    handler, level = _Records(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
 def _get(url: str) -> bytes:
     with urllib.request.urlopen(url) as response:
         return bytes(response.read())
