@@ -10,7 +10,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from tests.conftest import LANGUAGES, REPO
 
-from qillqa.catalogs import Policy, Translator, extract_templates, plural_forms
+from qillqa.catalogs import Policy, Translator, plural_forms
+from qillqa.extract import extract_templates
 from qillqa.i18n import extract, update
 from qillqa.project import load_project
 

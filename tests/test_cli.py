@@ -225,10 +225,10 @@ def test_internal_errors_hide_traceback_unless_debug(
 
     monkeypatch.setattr(qillqa.build, "build", boom)
     result = run(runner, mini, "build")
-    assert result.exit_code == 1
-    assert (
-        result.stderr.strip()
-        == "Error: internal error: RuntimeError: boom (run with --debug for the traceback)"
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        "Error: internal error: RuntimeError: boom (this is a bug in qillqa: please report it with "
+        "what the same command prints with --debug)"
     )
     result = runner.invoke(cli, ["--debug", "--project", str(mini), "build"])
     assert isinstance(result.exception, RuntimeError)

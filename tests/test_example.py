@@ -162,10 +162,10 @@ def colour_operators(pdf: Path) -> set[tuple[float, ...]]:
 
 
 def test_mono_has_no_colour(example: Path) -> None:
-    from qillqa.build import Variant, build
+    from qillqa.build import PrintVariant, build
     from qillqa.project import load_project
 
-    build(load_project(example), formats=["flyer-a5"], languages=["qu"], variant=Variant(mono=True))
+    build(load_project(example), formats=["flyer-a5"], languages=["qu"], variant=PrintVariant(mono=True))
     mono = example / "dist/peru-solidarity/peru-solidarity-flyer-a5-qu-mono.pdf"
     assert len(PdfReader(mono).pages) == 2
     assert colour_operators(mono) == set()
@@ -244,10 +244,10 @@ def test_placards_one_slogan_a_page(built_example: tuple[Path, list[logging.LogR
 
 
 def test_every_format_in_mono_has_no_colour(example: Path) -> None:
-    from qillqa.build import Variant, build
+    from qillqa.build import PrintVariant, build
     from qillqa.project import load_project
 
-    written = build(load_project(example), languages=["qu"], variant=Variant(mono=True), jobs=2).written
+    written = build(load_project(example), languages=["qu"], variant=PrintVariant(mono=True), jobs=2).written
     assert len(written) == len(FORMATS) + 1  # and the trilingual sheet
     for pdf in written:
         assert colour_operators(pdf) == set(), pdf.name

@@ -220,8 +220,8 @@ def test_a_bad_events_row_names_its_line(runner: CliRunner, mini: Path, row: str
 
 
 def test_images_with_translated_alt_text(runner: CliRunner, mini: Path) -> None:
-    from qillqa.catalogs import extract_leaflet
     from qillqa.content import load_leaflet
+    from qillqa.extract import extract_leaflet
     from qillqa.project import load_project
 
     (mini / "leaflets/hello/logo.svg").write_text(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from qillqa.cli import cli
-from qillqa.impose import LAYOUTS, booklet_order, sides
+from qillqa.sheets import LAYOUTS, booklet_order, sides
 
 
 def test_booklet_order_of_eight_pages() -> None:

@@ -92,7 +92,8 @@ def test_errors_keep_their_message_and_bugs_say_how_to_see_them() -> None:
     bug = outcomes[1].error
     assert bug is not None and bug.exit_code == 3
     assert bug.format_message() == (
-        "task bug: internal error: KeyError: 'not a QillqaError' (run with --debug for the traceback)"
+        "task bug: internal error: KeyError: 'not a QillqaError' (this is a bug in qillqa: please report "
+        "it with what the same command prints with --debug)"
     )
 
 

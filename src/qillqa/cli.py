@@ -47,21 +47,38 @@ class State:
         return load_project(root)
 
 
+class Failure(click.ClickException):
+    """What the CLI prints for a failure, with its exit code: 1 bad input, 2 usage, 3 internal."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+
+
+#: What an internal error adds: it is qillqa's bug, and how to report it.
+BUG = "this is a bug in qillqa: please report it with what the same command prints with --debug"
+
+
 class QillqaGroup(click.Group):
-    """A group that turns unexpected exceptions into one line unless ``--debug``."""
+    """Turns the library's errors into messages and exit codes; anything else is an internal error.
+
+    An internal error is a bug: one line that says how to report it, the traceback under ``--debug``.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        from qillqa.errors import INTERNAL_EXIT, QillqaError
+
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except QillqaError as exc:
+            raise Failure(exc.format_message(), exc.exit_code) from exc
         except Exception as exc:
             state = ctx.find_object(State)
             if state is None or state.debug:
                 raise
-            raise click.ClickException(
-                f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
-            ) from exc
+            raise Failure(f"internal error: {type(exc).__name__}: {exc} ({BUG})", INTERNAL_EXIT) from exc
 
 
 def _split(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
@@ -203,7 +220,7 @@ def build(
       qillqa build
       qillqa build peru-solidarity --lang es,qu --format flyer-a5
     """
-    from qillqa.build import Variant
+    from qillqa.build import PrintVariant
     from qillqa.build import build as run_build
     from qillqa.catalogs import Policy
 
@@ -231,7 +248,7 @@ def build(
         output=root,
         policy=Policy.STRICT if strict else Policy.DRAFT if draft else Policy.FALLBACK,
         on_written=written,
-        variant=Variant(print_shop=print_shop, mono=mono),
+        variant=PrintVariant(print_shop=print_shop, mono=mono),
         impose_paper=project.paper if impose_paper == "project" else impose_paper,
         jobs=jobs or os.cpu_count() or 1,
         force=force,
@@ -368,7 +385,6 @@ def print_(
       qillqa print peru-solidarity --format flyer-a5 --lang es --copies 50 --dry-run
       qillqa print dist/peru-solidarity/print/peru-solidarity-flyer-a5-es-2up-a4.pdf -d office
     """
-    from qillqa.impose import LAYOUTS
     from qillqa.printing import PrintJob, submit
 
     sheets: list[tuple[Path, str, str]] = []  # (file, layout, paper)
@@ -389,6 +405,8 @@ def print_(
             if written.parent.name == "print":
                 layout = written.stem.rsplit("-", 2)[-2]
                 sheets.append((written, layout, chosen))
+    from qillqa.sheets import LAYOUTS
+
     for file, layout, sheet_paper in sheets:
         flip = duplex or (LAYOUTS[layout].duplex if layout else "long")
         job = PrintJob((file,), printer, copies, flip, sheet_paper, file.stem)

@@ -105,7 +105,7 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Variant:
+class EventVariant:
     """One event of a leaflet's ``events.csv``: same design and translations, its own details."""
 
     slug: str
@@ -148,7 +148,7 @@ class Leaflet:
     formats_line: int | None = None
     images: Mapping[str, Image] = field(default_factory=lambda: MappingProxyType({}))
     #: The events of ``events.csv``, one output per event; empty without the file.
-    variants: tuple[Variant, ...] = ()
+    variants: tuple[EventVariant, ...] = ()
     #: The variant this copy of the leaflet is for (its slug), if any.
     variant: str | None = None
 
@@ -371,7 +371,7 @@ def event_slug(city: str) -> str:
     return f"{slug}-city" if slug in RESERVED_FOLDERS else slug
 
 
-def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Variant, ...]:
+def load_events(project: Project, folder: Path, base: Event | None) -> tuple[EventVariant, ...]:
     """The rows of ``events.csv``: city, date, time (``14:00`` or ``14:00-17:00``), place, link."""
     path = folder / EVENTS_FILE
     if not path.is_file():
@@ -389,7 +389,7 @@ def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Var
         raise ContentError(f"not a readable CSV line: {exc}", path=shown, line=first_line) from exc
     if not rows or [c.strip().lower() for c in rows[0][1]] != list(EVENT_COLUMNS):
         raise ContentError(f"the first line must be the header {','.join(EVENT_COLUMNS)}", path=shown, line=1)
-    variants: list[Variant] = []
+    variants: list[EventVariant] = []
     seen: dict[str, int] = {}
     for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
@@ -438,7 +438,7 @@ def load_events(project: Project, folder: Path, base: Event | None) -> tuple[Var
                 line=number,
             )
         event = Event(day, start, end, base.timezone if base else None, None, "", place)
-        variants.append(Variant(slug, city, event, Link(url) if url else None))
+        variants.append(EventVariant(slug, city, event, Link(url) if url else None))
     return tuple(variants)
 
 

@@ -1,16 +1,18 @@
-"""One exception hierarchy for every expected failure.
+"""One exception hierarchy for every expected failure, independent of any command line.
 
-Every error a user can cause derives from :class:`QillqaError`, a
-:class:`click.ClickException`, so the CLI prints one clear line and exits with
-the error's code instead of showing a traceback. Exceptions from TOML, Jinja,
-Babel, WeasyPrint and the OS are translated into these where they occur.
+Every error a user can cause derives from :class:`QillqaError`, which carries its
+message (with the file and line, when there is one) and the exit code it deserves:
+1 for bad input, 2 for a usage error. Exceptions from TOML, Jinja, Babel, WeasyPrint
+and the OS are translated into these where they occur. Only the CLI turns them into
+messages and exit codes (anything else is an internal error: :data:`INTERNAL_EXIT`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import click
+#: The exit code of an internal error: a bug in qillqa, not a problem of the input.
+INTERNAL_EXIT = 3
 
 
 def where(path: Path | str, line: int | None = None) -> str:
@@ -18,7 +20,7 @@ def where(path: Path | str, line: int | None = None) -> str:
     return f"{path}:{line}" if line else str(path)
 
 
-class QillqaError(click.ClickException):
+class QillqaError(Exception):
     """An expected failure: bad input, a failed check, a missing resource."""
 
     exit_code = 1
@@ -28,7 +30,12 @@ class QillqaError(click.ClickException):
         self.line = line
         if path is not None:
             message = f"{where(path, line)}: {message}"
+        self.message = message
         super().__init__(message)
+
+    def format_message(self) -> str:
+        """The message as the user sees it."""
+        return self.message
 
 
 class UsageError(QillqaError):

@@ -17,23 +17,14 @@ from typing import Any
 
 from qillqa.content import TEXT_FIELDS, Kind
 from qillqa.errors import TemplateError, UsageError
+from qillqa.papers import MM_PER_PT, PAGES
 from qillqa.project import Project
+from qillqa.sheets import LAYOUTS
 from qillqa.tomlsrc import load_toml
 
 MANIFEST = "format.toml"
-#: The imposition layouts a format may name (see qillqa.impose.LAYOUTS).
-IMPOSE_LAYOUTS = ("2up", "4up", "booklet", "trifold", "fit")
 #: Text fields that are lists, which a format may make one page per item of.
 LIST_FIELDS = frozenset(name for name, spec in TEXT_FIELDS.items() if spec.kind is Kind.LIST)
-MM_PER_PT = 25.4 / 72
-#: Trimmed page sizes in millimetres, portrait.
-PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
-    "A3": (297, 420),
-    "A4": (210, 297),
-    "A5": (148, 210),
-    "A6": (105, 148),
-    "letter": (215.9, 279.4),
-}
 _STYLES = ("normal", "italic")
 
 
@@ -67,7 +58,7 @@ class Format:
     pages_multiple: int = 1
     #: One output for all the project's languages.
     multilingual: bool = False
-    #: How ``build --impose`` puts it on A4/Letter sheets (a layout of :mod:`qillqa.impose`).
+    #: How ``build --impose`` puts it on A4/Letter sheets (a layout of :mod:`qillqa.sheets`).
     impose: str = "fit"
     #: The root font size (pt) the template's rem units are designed at; auto-fit scales it.
     font_size: float = 12.0
@@ -127,15 +118,15 @@ def load_format(project: Project, name: str) -> Format:
     size = table.get("size")
     orientation = table.get("orientation", "portrait")
     width = height = 0.0
-    if size not in PAPER_SIZES_MM:
-        problem("format.size", f"'size' must be one of {', '.join(PAPER_SIZES_MM)}, found {size!r}")
+    if size not in PAGES:
+        problem("format.size", f"'size' must be one of {', '.join(PAGES)}, found {size!r}")
     elif orientation not in ("portrait", "landscape"):
         problem(
             "format.orientation",
             f"'orientation' must be portrait or landscape, found {orientation!r}",
         )
     else:
-        width, height = PAPER_SIZES_MM[size]
+        width, height = PAGES[size].width_mm, PAGES[size].height_mm
         if orientation == "landscape":
             width, height = height, width
     pages = table.get("pages")
@@ -162,8 +153,8 @@ def load_format(project: Project, name: str) -> Format:
         )
         font_size = 12
     impose = table.get("impose", "fit")
-    if impose not in IMPOSE_LAYOUTS:
-        problem("format.impose", f"'impose' must be one of {', '.join(IMPOSE_LAYOUTS)}, found {impose!r}")
+    if impose not in LAYOUTS:
+        problem("format.impose", f"'impose' must be one of {', '.join(LAYOUTS)}, found {impose!r}")
         impose = "fit"
     multilingual = table.get("multilingual", False)
     if not isinstance(multilingual, bool):

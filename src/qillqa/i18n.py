@@ -24,8 +24,6 @@ from babel.messages.mofile import write_mo
 from qillqa.catalogs import (
     TEMPLATES_DOMAIN,
     Catalogues,
-    extract_leaflet,
-    extract_templates,
     load_catalog,
     now,
     render_po,
@@ -34,6 +32,7 @@ from qillqa.catalogs import (
 from qillqa.checks import ERROR, Finding, check_catalog
 from qillqa.content import leaflet_names, load_leaflet
 from qillqa.errors import ProjectError, QillqaError, UsageError
+from qillqa.extract import extract_leaflet, extract_templates
 from qillqa.fsutil import atomic_write_bytes, holds, read_inside, sweep_litter
 from qillqa.limits import MAX_TEXT_FILE_BYTES
 from qillqa.project import CONFIG_NAME, LANGUAGE_CODE, Project, load_project

@@ -39,7 +39,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from qillqa.errors import QillqaError
+from qillqa.errors import INTERNAL_EXIT, QillqaError
 from qillqa.limits import Budget
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 #: Modules the forkserver imports once, so that every worker starts with WeasyPrint loaded.
-PRELOAD = ["qillqa.build", "qillqa.rendering"]
+PRELOAD = ["qillqa.build.run", "qillqa.rendering"]
 
 
 class TaskError(QillqaError):
@@ -56,7 +56,7 @@ class TaskError(QillqaError):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # per instance: 1 bad input, 2 usage, 3 internal
+        self.exit_code = exit_code  # per instance: 1 bad input, 2 usage, 3 internal
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,9 @@ def run(
                     last = payload[0].strip().splitlines()[-1] if payload[0].strip() else "?"
                     done[index] = Outcome(
                         error=TaskError(
-                            f"{label}: internal error: {last} (run with --debug for the traceback)", 3
+                            f"{label}: internal error: {last} (this is a bug in qillqa: please report it "
+                            "with what the same command prints with --debug)",
+                            INTERNAL_EXIT,
                         )
                     )
                 worker.task = None

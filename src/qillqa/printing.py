@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qillqa.errors import QillqaError, UsageError
+from qillqa.papers import SHEETS
 
 SIDES = {"long": "two-sided-long-edge", "short": "two-sided-short-edge", "none": "one-sided"}
-MEDIA = {"a4": "A4", "letter": "Letter"}
 
 
 class PrintError(QillqaError):
@@ -45,7 +45,7 @@ class PrintJob:
             "-o",
             f"sides={SIDES[self.duplex]}",
             "-o",
-            f"media={MEDIA[self.paper]}",
+            f"media={SHEETS[self.paper].cups}",
         ]
         command += ["-t", self.title, "--", *map(str, self.files)]
         return command

@@ -19,12 +19,12 @@ from typing import Any
 
 from qillqa.errors import ProjectError, UsageError
 from qillqa.limits import DEFAULT_BUDGET, Budget
+from qillqa.papers import SHEETS
 from qillqa.tomlsrc import TomlSource, load_toml
 
 log = logging.getLogger(__name__)
 
 CONFIG_NAME = "qillqa.toml"
-PAPERS = ("a4", "letter")
 #: The modifier letter apostrophe: a letter, so it never breaks a Quechua word.
 DEFAULT_APOSTROPHE = "\u02bc"
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2}|_[A-Z][a-z]{3})?$")
@@ -179,8 +179,8 @@ def _validate(root: Path, source: TomlSource) -> Project:
         problem("project.output", f"'output' must be a folder inside the project, found {output!r}")
 
     paper = table.get("paper", "a4")
-    if paper not in PAPERS:
-        problem("project.paper", f"'paper' must be one of {', '.join(PAPERS)}, found {paper!r}")
+    if paper not in SHEETS:
+        problem("project.paper", f"'paper' must be one of {', '.join(SHEETS)}, found {paper!r}")
         paper = "a4"
 
     locales = table.get("locales", {})

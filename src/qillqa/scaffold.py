@@ -16,13 +16,12 @@ from pathlib import Path
 
 from qillqa.catalogs import (
     TEMPLATES_DOMAIN,
-    extract_leaflet,
-    extract_templates,
     new_catalog,
     write_catalog,
 )
 from qillqa.content import LEAFLET_FILE, LEAFLET_NAME, load_leaflet
 from qillqa.errors import ProjectError, UsageError
+from qillqa.extract import extract_leaflet, extract_templates
 from qillqa.formats import format_names
 from qillqa.fsutil import atomic_write_bytes
 from qillqa.project import CONFIG_NAME, LANGUAGE_CODE, Project, load_project

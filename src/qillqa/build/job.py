@@ -1,0 +1,118 @@
+"""One job, in a worker: fill, render (fitting the type when the text is long), check and write.
+
+:func:`run_job` is what a worker process runs for each output; :func:`stylesheet` is
+what qillqa adds to every template's CSS (fonts, page size, type size, variant).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from qillqa.build.page import CMYK_PROFILE, Page, html_for, standalone_html, stylesheet
+from qillqa.build.plan import Job, Options, sheets_path
+from qillqa.build.report import describe_misses
+from qillqa.catalogs import Catalogues, Miss, Policy
+from qillqa.errors import QillqaError, RenderError
+from qillqa.fonts import faces
+from qillqa.fsutil import atomic_write_bytes
+from qillqa.project import Project
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobResult:
+    written: list[Path]
+    misses: list[Miss]
+
+def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options) -> JobResult:
+    """Translate, fill, render, check and write one output (and its print sheets)."""
+    from qillqa.pool import note
+
+    note("filling the template")
+    page = html_for(job, project, catalogues)
+    if page.misses and options.policy is Policy.STRICT:
+        raise QillqaError(
+            f"{job.label}: {len(page.misses)} message(s) not translated (--strict):\n"
+            + "\n".join(describe_misses(project, [job.leaflet], page.misses))
+        )
+    pdf = render_job(job, page, project)
+    atomic_write_bytes(job.output, pdf, job.root)
+    written = [job.output]
+    if options.emit_html:
+        html = job.output.with_suffix(".html")
+        atomic_write_bytes(html, standalone_html(job, page, project).encode("utf-8"), job.root)
+        written.append(html)
+    if options.impose_paper:
+        from qillqa.impose import impose
+
+        note("imposing the print sheets")
+        written.append(
+            impose(
+                job.output,
+                sheets_path(job, options.impose_paper),
+                job.format.impose,
+                options.impose_paper,
+                root=job.root,
+            ).path
+        )
+    return JobResult(written, page.misses)
+
+#: Auto-fit tries these type scales in turn, down to the format's ``min_scale``.
+SCALE_STEP = 0.025
+
+def render_job(job: Job, page: Page, project: Project) -> bytes:
+    """Render, fitting the type if the text overflows, and return the checked PDF."""
+    from qillqa.pool import note
+
+    # Local: WeasyPrint takes half a second to import, which a no-op build never needs.
+    from qillqa.rendering import (
+        PageMetadata,
+        ProjectFetcher,
+        check_pages,
+        finish_pdf,
+        pad_pages,
+        render_document,
+    )
+
+    fmt = job.format
+    roots = [project.root, *{face.path.parent for face in faces(fmt.fonts)}]
+    if job.variant.print_shop:
+        if not CMYK_PROFILE.is_file():
+            raise RenderError(
+                f"{job.label}: --print-shop needs the CMYK profile {CMYK_PROFILE}; "
+                "install it with: sudo apt-get install libgs-common"
+            )
+        roots.append(CMYK_PROFILE.parent)
+    fetcher = ProjectFetcher(roots)
+    pdf_variant = "pdf/x-4" if job.variant.print_shop else None
+    expected = fmt.expected_pages(page.items)
+    scale = 1.0
+    while True:
+        note("laying out the pages" + (f" with the type at {round(scale * 100)}%" if scale < 1 else ""))
+        document = render_document(
+            page.html, fmt, stylesheet(fmt, scale, job.variant), fetcher, job.label, pdf_variant
+        )
+        overflow = check_pages(
+            document, fmt, expected, job.label, fail=scale - SCALE_STEP < fmt.min_scale - 1e-9
+        )
+        if not overflow:
+            break
+        scale = round(scale - SCALE_STEP, 3)
+    if scale < 1:
+        log.warning(
+            "%s: the text was long, so the type was set at %d%% to fit", job.label, round(scale * 100)
+        )
+    if fmt.pages_multiple > 1:
+        document = pad_pages(document, fmt, fetcher, stylesheet(fmt, scale, job.variant))
+    note("writing the PDF")
+    pdf = finish_pdf(
+        document,
+        PageMetadata(title=page.title, subject=fmt.description, language=job.language.replace("_", "-")),
+        variant=pdf_variant,
+    )
+    if fetcher.refusals:  # refused while WeasyPrint drew an SVG, which only logs what fails there
+        raise RenderError(f"{job.label}: {fetcher.refusals[0]}")
+    return pdf

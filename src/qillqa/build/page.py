@@ -1,0 +1,188 @@
+"""A job's page: the leaflet translated into its language(s) and poured into the format's template.
+
+:func:`html_for` gives the final HTML (and what fell back to the source text) without
+WeasyPrint; :func:`check_glyphs` makes sure every character printed is in the format's fonts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from markupsafe import escape
+
+from qillqa.build.plan import HOME, Job, PrintVariant
+from qillqa.catalogs import DRAFT_STAMP, TEMPLATES_DOMAIN, Catalogues, Miss, Policy, Translator
+from qillqa.errors import QillqaError, RenderError
+from qillqa.fonts import describe_chars, font_css, missing_glyphs
+from qillqa.formats import Format
+from qillqa.localize import localize
+from qillqa.project import Project
+from qillqa.templating import Namespace, environment, render
+
+log = logging.getLogger(__name__)
+
+
+def babel_locale(project: Project, language: str) -> Locale:
+    """The formatting locale for ``language``, falling back to the source language."""
+    for candidate in (project.locale_for(language), language, project.source_language, "en"):
+        try:
+            return Locale.parse(candidate)
+        except (UnknownLocaleError, ValueError):
+            continue
+    raise QillqaError(f"no locale data for {language!r}")  # pragma: no cover - "en" always exists
+
+@dataclass(frozen=True)
+class Page:
+    """A job's filled template: the HTML, its title, and what fell back to the source."""
+
+    html: str
+    title: str
+    misses: list[Miss]
+    #: For a format with a page per list item: how many items, so how many pages.
+    items: int = 0
+
+def language_name(language: str) -> str:
+    """A language's name in that language ("español", "Runasimi"), or its code."""
+    try:
+        return str(Locale.parse(language).get_display_name(language) or language)
+    except (UnknownLocaleError, ValueError):
+        return language
+
+def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
+    """The job's final HTML, and the messages that fell back to the source."""
+    labels = catalogues.translator(job.language, TEMPLATES_DOMAIN, job.format.fonts)
+    used = []
+    versions = []
+    for language in project.languages:
+        translator = catalogues.translator(language, job.leaflet.domain, job.format.fonts)
+        version = localize(job.leaflet, language, translator)
+        if language in job.languages:
+            used.append(translator)
+        versions.append(
+            Namespace(
+                "language",
+                {
+                    "code": language,
+                    "tag": language.replace("_", "-"),
+                    "name": language_name(language),
+                    "leaflet": version,
+                },
+            )
+        )
+    leaflet = next(v.leaflet for v in versions if v.code == job.language)
+
+    def locales(language: str | None) -> Locale:
+        return babel_locale(project, language or job.language)
+
+    env = environment(job.format, locales, labels)
+    context = {
+        "lang": job.language.replace("_", "-"),
+        "leaflet": leaflet,
+        "languages": versions,
+        "variant": job.variant.classes,
+        "format": Namespace("format", {"name": job.format.name, "pages": job.format.pages}),
+    }
+    html = render(env, job.format, project, context)
+    if catalogues.policy is Policy.DRAFT:
+        # The source's words too: a translation of the stamp must not be able to hide it.
+        stamp = escape(labels.pgettext(DRAFT_STAMP[0], DRAFT_STAMP[1]))
+        source = escape(DRAFT_STAMP[1])
+        lang = escape(project.source_language.replace("_", "-"))
+        second = f'<br><span lang="{lang}">{source}</span>' if stamp != source else ""
+        html = _insert_before_body_end(
+            html, f'<div class="qillqa-draft" lang="{context["lang"]}">{stamp}{second}</div>'
+        )
+    listed = job.leaflet.text.get(job.format.pages_per) if job.format.pages_per else None
+    items = len(listed) if isinstance(listed, tuple) else 0
+    # Fields are translated as the template reads them: collect what was missing only now.
+    misses = [miss for translator in used for miss in translator.misses]
+    check_glyphs(job, html, [*used, labels])
+    return Page(html, unescape(str(leaflet.title)), misses + labels.misses, items)
+
+def check_glyphs(job: Job, html: str, translators: list[Translator]) -> None:
+    """Every character printed must be in the format's fonts: no tofu, no silent fallback font.
+
+    Translations are checked as they are looked up (one with such a character is not used,
+    and the build says so); what is left is the source text and the template's own.
+    """
+    fmt = job.format
+    families = ", ".join(spec.family for spec in fmt.fonts)
+    for translator in translators:
+        for context, msgid, text in translator.used:
+            missing = missing_glyphs(text, fmt.fonts)
+            if missing:
+                where = f" ({context})" if context else ""
+                raise RenderError(
+                    f"{job.label}: {describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
+                    f"in the source text{where} {msgid!r}"
+                )
+    missing = missing_glyphs(unescape(re.sub(r"<[^>]*>", " ", _body(html))), fmt.fonts)
+    if missing:
+        raise RenderError(
+            f"{job.label}: {describe_chars(missing)} not in the fonts of {fmt.name} ({families}): "
+            f"in the text of templates/{fmt.name}/{fmt.entry} or the leaflet's untranslated fields"
+        )
+
+def _body(html: str) -> str:
+    """The document's body, without scripts, styles and inline SVG (which carry no printed text)."""
+    body = html[html.lower().find("<body") :]
+    return re.sub(r"(?is)<(style|script|svg)\b.*?</\1>", " ", body)
+
+def _insert_before_body_end(html: str, fragment: str) -> str:
+    index = html.lower().rfind("</body>")
+    return html[:index] + fragment + html[index:] if index >= 0 else html + fragment
+
+def standalone_html(job: Job, page: Page, project: Project) -> str:
+    """The job's HTML with qillqa's CSS and a base URL, so ``weasyprint FILE.html OUT.pdf`` renders it alone.
+
+    (Auto-fit's scale is not known here: the root font size is the format's own.)
+    """
+    head = (
+        f'<base href="{job.format.folder.as_uri()}/">'
+        f"<style>/* added by qillqa */\n{stylesheet(job.format, 1.0, job.variant)}</style>"
+    )
+    index = page.html.lower().find("<head>")
+    if index < 0:
+        return head + page.html
+    index += len("<head>")
+    return page.html[:index] + head + page.html[index:]
+
+
+#: The draft stamp: fixed, so WeasyPrint repeats it on every page; grey, so it survives a photocopy.
+DRAFT_CSS = """
+.qillqa-draft { position: fixed; top: 42%; left: -10%; width: 120%; transform: rotate(-28deg);
+  text-align: center; font: 700 22pt "Fira Sans", sans-serif; color: #000; opacity: .28;
+  border-top: 2pt solid #000; border-bottom: 2pt solid #000; padding: 2pt 0; z-index: 1000; }
+"""
+
+#: Print shops: 3 mm bleed and crop marks (WeasyPrint then sets TrimBox and BleedBox), and the
+#: CMYK profile of the PDF/X-4 output intent, from Debian's libgs-common (installed by make).
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+PRINT_SHOP_CSS = (
+    "@page { bleed: 3mm !important; marks: crop !important; }\n"
+    f'@color-profile device-cmyk {{ src: url("{CMYK_PROFILE.as_uri()}"); components: c, m, y, k; }}'
+)
+#: No automatic hyphenation for languages without a trustworthy dictionary (Quechua).
+HYPHENATION_CSS = ":lang(qu) * { hyphens: manual !important; }"
+
+def stylesheet(fmt: Format, scale: float = 1.0, variant: PrintVariant = HOME) -> str:
+    """What qillqa adds to every template's CSS: fonts, page size, root type size, variant."""
+    size = fmt.font_size * scale
+    return "\n".join(
+        (
+            font_css(fmt.fonts),
+            f"@page {{ size: {fmt.width_mm}mm {fmt.height_mm}mm !important; }}",
+            PRINT_SHOP_CSS if variant.print_shop else "",
+            HYPHENATION_CSS,
+            f"html {{ font-size: {size:.3f}pt !important; }}",
+            # WeasyPrint hyphenates with U+2010, which many fonts lack: a fallback font would sneak in.
+            'html { hyphenate-character: "-"; }',
+            DRAFT_CSS,
+        )
+    )

@@ -1,0 +1,152 @@
+"""Planning: which outputs a build makes, and the one place that names their files.
+
+A :class:`Job` is one output: a leaflet in one format, in one language (or several, for a
+multilingual sheet), printed one way (:class:`PrintVariant`). :func:`plan` turns a
+selection into jobs; :func:`output_path` and :func:`sheets_path` name every file a build
+writes, and :func:`parse_sheets_name` reads a sheet's layout and paper back from its name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from qillqa.catalogs import Policy
+from qillqa.content import LEAFLET_FILE, Leaflet, load_leaflet, select_leaflets
+from qillqa.errors import ContentError, UsageError
+from qillqa.formats import Format, format_names, load_format
+from qillqa.project import Project
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PrintVariant:
+    """How an output is printed: at home (the default), in a print shop, or toner-saving mono."""
+
+    print_shop: bool = False
+    mono: bool = False
+
+    @property
+    def suffix(self) -> str:
+        return ("-print-shop" if self.print_shop else "") + ("-mono" if self.mono else "")
+
+    @property
+    def classes(self) -> str:
+        return " ".join(name for name, on in (("print-shop", self.print_shop), ("mono", self.mono)) if on)
+
+#: Printed at home: the default variant.
+HOME = PrintVariant()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output: a leaflet in one format, in one language (or all, for a multilingual format)."""
+
+    leaflet: Leaflet
+    format: Format
+    languages: tuple[str, ...]
+    output: Path
+    variant: PrintVariant = HOME
+    #: The output folder every file of this job must be written inside.
+    root: Path = Path()
+
+    @property
+    def language(self) -> str:
+        """The page's main language: the only one, or the first of a multilingual sheet."""
+        return self.languages[0]
+
+    @property
+    def label(self) -> str:
+        return f"{self.leaflet.name} {self.format.name} [{'+'.join(self.languages)}]"
+
+def output_path(
+    output: Path,
+    leaflet: str,
+    fmt: str,
+    language: str | None,
+    variant: PrintVariant = HOME,
+    event: str | None = None,
+) -> Path:
+    """``<output>/<leaflet>/[<event>/]<leaflet>[-<event>]-<format>[-<lang>][-print-shop][-mono].pdf``."""
+    name = f"{leaflet}-{event}" if event else leaflet
+    stem = f"{name}-{fmt}" + (f"-{language}" if language else "") + variant.suffix
+    folder = output / leaflet / event if event else output / leaflet
+    return folder / f"{stem}.pdf"
+
+def plan(
+    project: Project,
+    leaflets: Iterable[str] = (),
+    formats: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    output: Path | None = None,
+    variant: PrintVariant = HOME,
+) -> list[Job]:
+    """The jobs for the selection; empty selections mean everything."""
+    names = select_leaflets(project, tuple(leaflets))
+    wanted_formats = tuple(dict.fromkeys(formats))
+    for name in wanted_formats:
+        if name not in format_names(project):
+            load_format(project, name)  # raises the usage error listing the formats
+    langs = project.select_languages(tuple(languages))
+    root = output or project.output
+    loaded_formats: dict[str, Format] = {}
+    jobs: list[Job] = []
+    for name in names:
+        leaflet = load_leaflet(project, name)
+        for fmt_name in leaflet.formats:
+            if fmt_name not in format_names(project):
+                path = project.relative(leaflet.folder / LEAFLET_FILE)
+                raise ContentError(
+                    f"unknown format {fmt_name!r} in 'formats'; formats in this project: "
+                    f"{', '.join(format_names(project)) or 'none'}",
+                    path=path,
+                    line=leaflet.formats_line,
+                )
+            if wanted_formats and fmt_name not in wanted_formats:
+                continue
+            if fmt_name not in loaded_formats:
+                loaded_formats[fmt_name] = load_format(project, fmt_name)
+            fmt = loaded_formats[fmt_name]
+            # One copy of the leaflet per event of events.csv, or the leaflet itself.
+            copies = [
+                replace(leaflet, event=v.event, link=v.link or leaflet.link, variant=v.slug)
+                for v in leaflet.variants
+            ] or [leaflet]
+            listed = leaflet.text.get(fmt.pages_per) if fmt.pages_per else None
+            if fmt.pages_per and not listed:
+                log.warning(
+                    "%s: no %s, so no %s is built (add '%s' under [text] in %s)",
+                    name,
+                    fmt.pages_per,
+                    fmt_name,
+                    fmt.pages_per,
+                    project.relative(leaflet.folder / LEAFLET_FILE),
+                )
+                continue
+            for copy in copies:
+                if fmt.multilingual:
+                    target = output_path(root, name, fmt_name, None, variant, copy.variant)
+                    jobs.append(Job(copy, fmt, langs, target, variant, root))
+                    continue
+                for language in langs:
+                    target = output_path(root, name, fmt_name, language, variant, copy.variant)
+                    jobs.append(Job(copy, fmt, (language,), target, variant, root))
+    if wanted_formats and not jobs and names:
+        raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
+    return jobs
+
+def sheets_path(job: Job, paper: str) -> Path:
+    return job.output.parent / "print" / f"{job.output.stem}-{job.format.impose}-{paper}.pdf"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything about a build that is neither the project nor the selection."""
+
+    policy: Policy = Policy.FALLBACK
+    variant: PrintVariant = HOME
+    impose_paper: str | None = None
+    emit_html: bool = False
