@@ -194,7 +194,8 @@ def test_bad_input_one_clear_message(
     _bad(mini, relative, find, replace)
     result = run(runner, mini, "build")
     assert result.exit_code == 1, result.output
-    assert result.stderr.startswith(f"Error: {message}"), result.stderr
+    error = result.stderr[result.stderr.index("Error: ") :]  # after the other outputs' warnings
+    assert error.startswith(f"Error: {message}"), result.stderr
     assert "Traceback" not in result.output
     assert not list(mini.rglob("hello-card-*.pdf")) and not list(mini.rglob("*.tmp"))
 

@@ -99,46 +99,55 @@ def _printed_pdf(title: str, since: float) -> Path:
     raise AssertionError(f"cups-pdf wrote no PDF for {title} in ~/PDF")
 
 
-def test_print_a_leaflet_through_cups(runner: CliRunner, mini: Path, cups: str) -> None:
+def test_print_after_a_build_twice_in_spanish(
+    runner: CliRunner, mini: Path, cups: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a person does: build everything, then print, then print again, on a Spanish system.
+
+    The sheets are up to date after the build: print still sends them, says so one line per
+    file, and sends them again the second time. CUPS answers in Spanish here (cups-common's
+    messages); qillqa reads its tools' answers in a fixed locale.
+    """
     for stale in Path.home().glob("PDF/hello-booklet-en-*.pdf"):
         stale.unlink()
     since = time.time() - 1
-    result = runner.invoke(
-        cli,
-        [
-            "--project",
-            str(mini),
-            "print",
-            "hello",
-            "--format",
-            "booklet",
-            "--lang",
-            "en",
-            "--printer",
-            PRINTER,
-            "--copies",
-            "3",
-            "--paper",
-            "a4",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    request = result.stdout.strip()
-    assert request.startswith(f"{PRINTER}-")
-    assert "flipping on the short edge" in result.stderr and "staple" in result.stderr
-    job = int(request.rsplit("-", 1)[1])
-    attributes = _wait_completed(cups, job)
-    assert attributes["job-state"] == "completed"
-    assert attributes["copies"] == "3"
-    assert attributes["sides"] == "two-sided-short-edge"
-    assert attributes["media"] == "A4"
-    printed = _printed_pdf("hello-booklet-en-booklet-a4", since)
+    assert runner.invoke(cli, ["--project", str(mini), "build", "--impose", "a4"]).exit_code == 0
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    monkeypatch.setenv("LC_ALL", "es_ES.UTF-8")
+    spanish = subprocess.run(["lpstat", "-r"], capture_output=True, text=True, check=False)
+    assert "planificador" in spanish.stdout  # the trap is real
+    command = ["--project", str(mini), "print", "hello", "--format", "booklet", "--lang", "en"]
+    command += ["--printer", PRINTER, "--copies", "3", "--paper", "a4"]
+    requests = []
+    for _ in range(2):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, result.output
+        line = result.stdout.strip()
+        match = re.fullmatch(
+            rf".*/hello/print/hello-booklet-en-booklet-a4\.pdf: sent to {PRINTER} as ({PRINTER}-(\d+)) "
+            r"\(3 copies, two-sided, flipped on the short edge\)",
+            line,
+        )
+        assert match, line
+        assert "flipping on the short edge" in result.stderr and "staple" in result.stderr
+        requests.append(int(match.group(2)))
+    assert requests[0] != requests[1]
+    for job in requests:
+        attributes = _wait_completed(cups, job)
+        assert attributes["job-state"] == "completed"
+        assert attributes["copies"] == "3"
+        assert attributes["sides"] == "two-sided-short-edge"
+        assert attributes["media"] == "A4"
+    printed = sorted(Path.home().glob("PDF/hello-booklet-en-booklet-a4*.pdf"))
+    printed = [path for path in printed if path.stat().st_mtime >= since]
     try:
-        reader = PdfReader(printed)
+        assert len(printed) >= 1
+        reader = PdfReader(printed[0])
         assert len(reader.pages) == 4  # 8 booklet pages: 2 sheets, front and back
         assert round(float(reader.pages[0].mediabox.width)) in (595, 842)
     finally:
-        printed.unlink()
+        for path in printed:
+            path.unlink()
 
 
 def test_dry_run_prints_the_exact_command(runner: CliRunner, mini: Path) -> None:

@@ -71,6 +71,11 @@ _PO_STRING = r'"(?:[^"\\]++|\\.)*+"'
 _PO_LINE = re.compile(rf"^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s++)?{_PO_STRING}\s*+$")
 
 
+def lines_of(text: str) -> list[str]:
+    """A file's lines as gettext counts them: only LF (or CRLF) ends a line, not U+2028 or VT."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def check_syntax(text: str, shown: Path) -> None:
     """Reject what Babel's lenient parser lets through: unclosed strings, stray text, duplicates.
 
@@ -94,7 +99,7 @@ def check_syntax(text: str, shown: Path) -> None:
             )
         seen.setdefault(key, start)
 
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(lines_of(text), 1):
         content = line.strip()
         obsolete = content.startswith(("#~", "#|"))
         if obsolete:
@@ -208,7 +213,7 @@ def load_catalog(
     try:
         catalog = read_po(io.StringIO(text), locale=None, domain=domain, abort_invalid=True)
         catalog.charset = "utf-8"
-        _attach_previous(catalog, text.splitlines())
+        _attach_previous(catalog, lines_of(text))
         return catalog
     except PoFileError as exc:
         raise CatalogError(f"malformed PO file: {exc}", path=shown, line=exc.lineno) from exc

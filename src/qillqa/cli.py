@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +19,8 @@ from typing import Any, TypeVar
 import click
 
 from qillqa import __version__
+from qillqa.papers import SHEETS
+from qillqa.sheets import LAYOUTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,7 +175,7 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
     is_flag=False,
     flag_value="project",
     default=None,
-    type=click.Choice(["project", "a4", "letter"]),
+    type=click.Choice(["project", *SHEETS]),
     metavar="[a4|letter]",
     help="Also write print sheets into LEAFLET/print/ (paper: the project's, or a4 or letter).",
 )
@@ -210,10 +211,16 @@ def build(
 ) -> None:
     """Build PDFs for LEAFLETS (default: all) in every format and language.
 
-    Writes OUTPUT/LEAFLET/LEAFLET-FORMAT-LANG.pdf and prints one line per file.
-    A message without a translation falls back to the source text, with a
+    Writes OUTPUT/LEAFLET/LEAFLET-FORMAT-LANG.pdf and prints one line per file
+    written. What is up to date is not built again, but its print sheets and
+    page images are made if asked for and missing, and its warnings are shown
+    again. A message without a translation falls back to the source text, with a
     warning naming it; --strict makes that an error; --draft also uses fuzzy
     translations and stamps every page "draft, translation under review".
+
+    One output that fails does not stop the others: the build goes on, moves
+    that output's previous files aside (NAME.stale.pdf: they do not have
+    today's text), and ends with every failure and exit code 1.
 
     \b
     Examples:
@@ -232,12 +239,6 @@ def build(
     def written(path: Path) -> None:
         if not state.quiet:
             click.echo(_relative(path))
-        if png and path.suffix == ".pdf":
-            from qillqa.images import pdf_to_pngs
-
-            for image in pdf_to_pngs(path, root):
-                if not state.quiet:
-                    click.echo(_relative(image))
 
     progress = _progress_bar() if not state.quiet and sys.stderr.isatty() else None
     run_build(
@@ -254,6 +255,7 @@ def build(
         force=force,
         on_progress=progress,
         emit_html=emit_html,
+        png=png,
     )
 
 
@@ -323,10 +325,10 @@ def new(state: State, name: str) -> None:
 @click.option(
     "--layout",
     required=True,
-    type=click.Choice(["2up", "4up", "booklet", "trifold", "fit"]),
+    type=click.Choice(list(LAYOUTS)),
     help="2up/4up: copies side by side; booklet: saddle-stitch order; trifold; fit: scaled to the paper.",
 )
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--paper", type=click.Choice(list(SHEETS)), default="a4", show_default=True)
 @click.option(
     "--creep", type=click.FloatRange(0, 2), default=0.0, help="Booklets: mm each inner sheet moves in."
 )
@@ -341,9 +343,10 @@ def impose(pdf: Path, layout: str, paper: str, creep: float, output: Path | None
     Example:
       qillqa impose dist/peru-solidarity/peru-solidarity-flyer-a5-es.pdf --layout 2up --paper letter
     """
+    from qillqa.build.plan import sheets_name
     from qillqa.impose import impose as run_impose
 
-    target = output or pdf.with_name(f"{pdf.stem}-{layout}-{paper}.pdf")
+    target = output or pdf.with_name(sheets_name(pdf.stem, layout, paper))
     result = run_impose(pdf, target, layout, paper, creep, root=target.parent.resolve())
     click.echo(_relative(result.path))
     click.echo(f"{result.sheets} sheet(s). {result.layout.instructions}", err=True)
@@ -360,7 +363,7 @@ def impose(pdf: Path, layout: str, paper: str, creep: float, output: Path | None
 @click.option(
     "--duplex", type=click.Choice(["long", "short", "none"]), help="Override the flip the layout needs."
 )
-@click.option("--paper", type=click.Choice(["a4", "letter"]), help="Default: the project's paper.")
+@click.option("--paper", type=click.Choice(list(SHEETS)), help="Default: the project's paper.")
 @click.option("--dry-run", is_flag=True, help="Print the lp commands; send nothing.")
 @click.pass_obj
 def print_(
@@ -385,6 +388,7 @@ def print_(
       qillqa print peru-solidarity --format flyer-a5 --lang es --copies 50 --dry-run
       qillqa print dist/peru-solidarity/print/peru-solidarity-flyer-a5-es-2up-a4.pdf -d office
     """
+    from qillqa.build.plan import SHEETS_FOLDER, parse_sheets_name
     from qillqa.printing import PrintJob, submit
 
     sheets: list[tuple[Path, str, str]] = []  # (file, layout, paper)
@@ -392,25 +396,34 @@ def print_(
     if path.suffix.lower() == ".pdf":
         if not path.is_file():
             raise click.UsageError(f"no such file: {target}")
-        match = re.search(r"-(2up|4up|booklet|trifold|fit)-(a4|letter)$", path.stem)
-        layout, named_paper = (match.group(1), match.group(2)) if match else ("", None)
+        named = parse_sheets_name(path.stem)
+        layout, named_paper = named if named else ("", None)
         sheets.append((path, layout, paper or named_paper or "a4"))
     else:
         from qillqa.build import build as run_build
 
         project = state.project()
         chosen = paper or project.paper
+        # Built or up to date, the sheets of every output asked for: a second print sends again.
         result = run_build(project, [target], formats, languages, impose_paper=chosen)
-        for written in result.written:
-            if written.parent.name == "print":
-                layout = written.stem.rsplit("-", 2)[-2]
-                sheets.append((written, layout, chosen))
-    from qillqa.sheets import LAYOUTS
-
+        for output in result.outputs:
+            for file in output.files:
+                named = parse_sheets_name(file.stem)
+                if file.parent.name == SHEETS_FOLDER and named and named[1] == chosen:
+                    sheets.append((file, named[0], chosen))
+        if not sheets:
+            raise click.UsageError(f"nothing to print for {target} with these --format and --lang")
     for file, layout, sheet_paper in sheets:
         flip = duplex or (LAYOUTS[layout].duplex if layout else "long")
         job = PrintJob((file,), printer, copies, flip, sheet_paper, file.stem)
-        click.echo(job.shell() if dry_run else submit(job))
+        if dry_run:
+            click.echo(job.shell())
+        else:
+            request = submit(job)
+            click.echo(
+                f"{_relative(file)}: sent to {printer or 'the default printer'} as {request} "
+                f"({copies} {'copy' if copies == 1 else 'copies'}, {job.sides_text})"
+            )
         if layout:
             click.echo(f"{file.name}: {LAYOUTS[layout].instructions}", err=True)
 

@@ -11,18 +11,42 @@ PNG_WIDTH = 1080
 
 
 def pdf_to_pngs(pdf: Path, root: Path, width: int = PNG_WIDTH) -> list[Path]:
-    """Write ``<pdf stem>-<n>.png`` beside ``pdf`` (inside the output folder ``root``); return their paths."""
+    """Write ``<pdf stem>-<n>.png`` beside ``pdf`` (inside the output folder ``root``); return their paths.
+
+    Images of pages the PDF no longer has are removed.
+    """
     import pypdfium2 as pdfium  # local: only --png needs it
 
-    written = []
+    from qillqa.build.plan import png_paths
+
     document = pdfium.PdfDocument(pdf)
     try:
-        for number, page in enumerate(document, 1):
+        targets = png_paths(pdf, len(document))
+        for page, target in zip(document, targets, strict=True):
             image = page.render(scale=width / page.get_width()).to_pil()
-            target = pdf.with_name(f"{pdf.stem}-{number}.png")
             with atomic_path(target, root) as temporary:
                 image.save(temporary, format="PNG", optimize=True)
-            written.append(target)
     finally:
         document.close()
-    return written
+    number = len(targets) + 1
+    while (extra := pdf.with_name(f"{pdf.stem}-{number}.png")).is_file():
+        extra.unlink()
+        number += 1
+    return targets
+
+
+def pngs_current(pdf: Path) -> list[Path] | None:
+    """The page images of ``pdf`` if they are all there and newer than it, else ``None``."""
+    import pypdfium2 as pdfium
+
+    from qillqa.build.plan import png_paths
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        targets = png_paths(pdf, len(document))
+    finally:
+        document.close()
+    made = pdf.stat().st_mtime_ns
+    if all(path.is_file() and path.stat().st_mtime_ns >= made for path in targets):
+        return targets
+    return None

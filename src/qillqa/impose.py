@@ -46,8 +46,12 @@ def impose(
     layout = LAYOUTS[layout_name]
     try:
         pdf = pikepdf.open(source)
+    except pikepdf.PasswordError as exc:
+        locked = "the PDF is locked with a password; qillqa cannot place its pages"
+        raise QillqaError(locked, path=source) from exc
     except (pikepdf.PdfError, OSError) as exc:
-        raise QillqaError(f"cannot read the PDF: {exc}", path=source) from exc
+        reason = str(exc).removeprefix(f"{source}: ")
+        raise QillqaError(f"cannot read the PDF: {reason}", path=source) from exc
     with pdf:
         if not pdf.pages:
             raise QillqaError("the PDF has no pages", path=source)

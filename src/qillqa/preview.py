@@ -82,14 +82,18 @@ class Preview:
         ``sys.exit`` in the main thread (the first build) pass through.
         """
         from qillqa.build import build
+        from qillqa.build.run import BuildFailed
 
         try:
             self.project = load_project(self.root)
-            result = build(self.project, jobs=self.jobs)
+            try:
+                result = build(self.project, jobs=self.jobs)
+                error = None
+            except BuildFailed as failed:  # the other outputs were built: show them too
+                result, error = failed.result, failed.format_message()
             for pdf in result.written:
                 if pdf.suffix == ".pdf":
                     self._pngs(pdf)
-            error = None
         except QillqaError as exc:
             error = exc.format_message()
         except BaseException as exc:

@@ -7,6 +7,7 @@ exact command can be shown without printing (``--dry-run``).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -53,9 +54,20 @@ class PrintJob:
     def shell(self) -> str:
         return shlex.join(self.command())
 
+    @property
+    def sides_text(self) -> str:
+        """The duplex setting in words, as the person at the printer thinks of it."""
+        return {
+            "long": "two-sided, flipped on the long edge",
+            "short": "two-sided, flipped on the short edge",
+            "none": "one-sided",
+        }[self.duplex]
+
 
 def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(command), capture_output=True, text=True, timeout=30, check=False)
+    """Run a CUPS tool with its messages in English, whatever the user's language: they are parsed."""
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
+    return subprocess.run(list(command), capture_output=True, text=True, timeout=30, check=False, env=env)
 
 
 def check_cups(printer: str | None) -> None:

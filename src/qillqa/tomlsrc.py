@@ -169,7 +169,7 @@ def load_toml(
         if match:
             message = message[: match.start()]
         raise error(f"invalid TOML: {message}", path=shown, line=line) from exc
-    lines = tuple(text.splitlines())
+    lines = tuple(line.removesuffix("\r") for line in text.split("\n"))  # as TOML counts lines
     key_lines: dict[str, int] = {}
     table = ""
     for number, content in enumerate(lines, 1):

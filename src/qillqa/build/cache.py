@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from qillqa import __version__
-from qillqa.build.plan import Job, Options, sheets_path
-from qillqa.catalogs import TEMPLATES_DOMAIN
+from qillqa.build.plan import Job, Options
+from qillqa.catalogs import TEMPLATES_DOMAIN, Miss, Policy
 from qillqa.errors import QillqaError
 from qillqa.fonts import faces
 from qillqa.fsutil import atomic_write_bytes, is_inside, read_inside
@@ -65,8 +66,10 @@ class InputHasher:
 
     def key(self, job: Job, options: Options) -> str:
         project = self.project
-        # Imposition is not part of the key: a sheet is recorded under its PDF's key.
-        parts = [f"qillqa {__version__}", repr((options.policy, options.variant)), job.format.name]
+        # Imposition, PNGs and --strict are not part of the key: the PDF is the same. A sheet
+        # is recorded with its PDF; --strict judges the misses recorded with it.
+        draft = options.policy is Policy.DRAFT
+        parts = [f"qillqa {__version__}", repr((draft, options.variant)), job.format.name]
         parts.append(",".join(job.languages))
         parts.append(self._file(project.config_path))
         parts += self._tree(project.templates_dir)
@@ -80,38 +83,76 @@ class InputHasher:
             parts.append(f"{face.path.name}:{stat.st_size}:{stat.st_mtime_ns}")
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
+@dataclass(frozen=True)
+class OutputState:
+    """What a build recorded of one output: its key, its files, and what it found."""
+
+    key: str
+    #: The output's files (its PDF first), relative to the output folder.
+    files: tuple[str, ...]
+    misses: tuple[Miss, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
 class BuildCache:
-    """Keys of the outputs written by earlier builds, in ``<output>/.qillqa-build.json``."""
+    """Each output's state, kept between builds in ``<output>/.qillqa-build.json``.
+
+    Paths are relative to the output folder, so that ``dist/`` names no local folder and can
+    be moved or zipped. A cache from another version, damaged, or planted as a link is
+    ignored: everything is rebuilt.
+    """
+
+    VERSION = 2
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.keys: dict[str, str] = {}
+        self.root = path.parent
+        self.outputs: dict[str, OutputState] = {}
         try:
-            data = json.loads(read_inside(path, path.parent, CACHE_BYTES))
-            if isinstance(data, dict) and isinstance(data.get("outputs"), dict):
-                self.keys = {str(k): str(v) for k, v in data["outputs"].items()}
-        except (QillqaError, ValueError):
-            pass  # no cache, a damaged one or a planted link: everything is rebuilt
+            data = json.loads(read_inside(path, self.root, CACHE_BYTES))
+            if isinstance(data, dict) and data.get("version") == self.VERSION:
+                for name, entry in data["outputs"].items():
+                    self.outputs[str(name)] = OutputState(
+                        str(entry["key"]),
+                        tuple(map(str, entry["files"])),
+                        tuple(Miss(**miss) for miss in entry["misses"]),
+                        tuple(map(str, entry["warnings"])),
+                    )
+        except (QillqaError, ValueError, KeyError, TypeError, AttributeError):
+            self.outputs = {}  # no cache, a damaged one or a planted link: everything is rebuilt
         self._changed = False
 
-    def _files(self, job: Job, options: Options) -> list[Path]:
-        files = [job.output]
-        if options.impose_paper:
-            files.append(sheets_path(job, options.impose_paper))
-        if options.emit_html:
-            files.append(job.output.with_suffix(".html"))
-        return files
+    def _name(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
 
-    def fresh(self, job: Job, key: str, options: Options) -> bool:
-        """The job's outputs exist and were made from the same inputs."""
-        return all(self.keys.get(str(path)) == key and path.is_file() for path in self._files(job, options))
+    def state(self, job: Job, key: str) -> OutputState | None:
+        """The recorded state of ``job`` if it was built from the same inputs and its PDF is there."""
+        state = self.outputs.get(self._name(job.output))
+        if state is None or state.key != key or not job.output.is_file():
+            return None
+        return state
 
-    def record(self, job: Job, key: str, options: Options) -> None:
-        for path in self._files(job, options):
-            self.keys[str(path)] = key
+    def record(self, job: Job, key: str, files: list[Path], misses: list[Miss], warnings: list[str]) -> None:
+        self.outputs[self._name(job.output)] = OutputState(
+            key, tuple(self._name(path) for path in files), tuple(misses), tuple(warnings)
+        )
         self._changed = True
 
+    def forget(self, job: Job) -> None:
+        if self.outputs.pop(self._name(job.output), None) is not None:
+            self._changed = True
+
     def save(self) -> None:
-        if self._changed:
-            data = json.dumps({"version": 1, "outputs": dict(sorted(self.keys.items()))}, indent=1)
-            atomic_write_bytes(self.path, data.encode("utf-8"), self.path.parent)
+        if not self._changed:
+            return
+        outputs = {
+            name: {
+                "key": state.key,
+                "files": list(state.files),
+                "misses": [asdict(miss) for miss in state.misses],
+                "warnings": list(state.warnings),
+            }
+            for name, state in sorted(self.outputs.items())
+        }
+        data = json.dumps({"version": self.VERSION, "outputs": outputs}, indent=1, ensure_ascii=False)
+        atomic_write_bytes(self.path, data.encode("utf-8"), self.root)

@@ -7,7 +7,9 @@ what qillqa adds to every template's CSS (fonts, page size, type size, variant).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qillqa.build.page import CMYK_PROFILE, Page, html_for, standalone_html, stylesheet
@@ -24,11 +26,49 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class JobResult:
+    """What building one output made (its PDF first) and found."""
+
     written: list[Path]
     misses: list[Miss]
+    #: What the build would have logged as warnings (auto-fit, WeasyPrint), kept with the output.
+    warnings: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def collected_warnings() -> Iterator[list[str]]:
+    """Warnings logged under ``qillqa`` meanwhile, collected instead of printed.
+
+    They belong to the output: the build keeps them with it and reports them on every
+    build, rebuilt or not. Anything less than a warning goes where it went before.
+    """
+    logger = logging.getLogger("qillqa")
+    found: list[str] = []
+    previous = logger.handlers[:]
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                found.append(record.getMessage())
+            else:
+                for handler in previous:
+                    handler.handle(record)
+
+    logger.handlers[:] = [Collect()]
+    try:
+        yield found
+    finally:
+        logger.handlers[:] = previous
+
 
 def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options) -> JobResult:
-    """Translate, fill, render, check and write one output (and its print sheets)."""
+    """Translate, fill, render, check and write one output (and its sheets and page images)."""
+    with collected_warnings() as warnings:
+        result = _run_job(job, project, catalogues, options)
+    result.warnings = warnings
+    return result
+
+
+def _run_job(job: Job, project: Project, catalogues: Catalogues, options: Options) -> JobResult:
     from qillqa.pool import note
 
     note("filling the template")
@@ -58,6 +98,11 @@ def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options
                 root=job.root,
             ).path
         )
+    if options.png:
+        from qillqa.images import pdf_to_pngs
+
+        note("drawing the page images")
+        written += pdf_to_pngs(job.output, job.root)
     return JobResult(written, page.misses)
 
 #: Auto-fit tries these type scales in turn, down to the format's ``min_scale``.

@@ -9,6 +9,7 @@ writes, and :func:`parse_sheets_name` reads a sheet's layout and paper back from
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +18,9 @@ from qillqa.catalogs import Policy
 from qillqa.content import LEAFLET_FILE, Leaflet, load_leaflet, select_leaflets
 from qillqa.errors import ContentError, UsageError
 from qillqa.formats import Format, format_names, load_format
+from qillqa.papers import SHEETS
 from qillqa.project import Project
+from qillqa.sheets import LAYOUTS
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +141,35 @@ def plan(
         raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
     return jobs
 
+#: The folder beside a leaflet's PDFs that holds their print sheets.
+SHEETS_FOLDER = "print"
+_SHEETS_NAME = re.compile(rf"-({'|'.join(map(re.escape, LAYOUTS))})-({'|'.join(map(re.escape, SHEETS))})$")
+
+
+def sheets_name(stem: str, layout: str, paper: str) -> str:
+    """The file name of a PDF's print sheets: ``<stem>-<layout>-<paper>.pdf``."""
+    return f"{stem}-{layout}-{paper}.pdf"
+
+
+def parse_sheets_name(stem: str) -> tuple[str, str] | None:
+    """(layout, paper) from the stem of a print sheets file, or ``None`` for another file."""
+    match = _SHEETS_NAME.search(stem)
+    return (match.group(1), match.group(2)) if match else None
+
+
 def sheets_path(job: Job, paper: str) -> Path:
-    return job.output.parent / "print" / f"{job.output.stem}-{job.format.impose}-{paper}.pdf"
+    """Where ``build --impose`` writes a job's sheets: ``<leaflet folder>/print/``."""
+    return job.output.parent / SHEETS_FOLDER / sheets_name(job.output.stem, job.format.impose, paper)
+
+
+def png_paths(pdf: Path, pages: int) -> list[Path]:
+    """The page images ``--png`` writes beside a PDF: ``<stem>-<n>.png``."""
+    return [pdf.with_name(f"{pdf.stem}-{number}.png") for number in range(1, pages + 1)]
+
+
+def stale_path(path: Path) -> Path:
+    """Where a failed output's previous file is moved: ``name.stale.pdf`` (or ``.png``, ``.html``)."""
+    return path.with_name(f"{path.stem}.stale{path.suffix}")
 
 
 @dataclass(frozen=True)
@@ -150,3 +180,4 @@ class Options:
     variant: PrintVariant = HOME
     impose_paper: str | None = None
     emit_html: bool = False
+    png: bool = False

@@ -9,6 +9,7 @@ others: the build goes on, moves the failed output's previous files aside
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field, replace
@@ -16,23 +17,63 @@ from pathlib import Path
 
 from qillqa.build.cache import CACHE_FILE, BuildCache, InputHasher
 from qillqa.build.job import JobResult, run_job
-from qillqa.build.plan import HOME, Job, Options, PrintVariant, plan
+from qillqa.build.plan import HOME, SHEETS_FOLDER, Job, Options, PrintVariant, plan, sheets_path, stale_path
 from qillqa.build.report import describe_misses
 from qillqa.catalogs import Catalogues, Miss, Policy
 from qillqa.errors import QillqaError
 from qillqa.fsutil import exclusive, sweep_litter
-from qillqa.pool import Outcome, TaskError
+from qillqa.pool import Outcome
 from qillqa.project import Project, load_project
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class BuildResult:
-    written: list[Path] = field(default_factory=list)
+class Output:
+    """One planned output after a build: built now, up to date, or failed."""
+
+    job: Job
+    #: Its current files, the PDF first (then sheets, HTML, page images); none if it failed.
+    files: list[Path] = field(default_factory=list)
+    rebuilt: bool = False
     misses: list[Miss] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    #: A failed output's previous files, moved aside (``name.stale.pdf``).
+    stale: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    """Every planned output, in plan order, whether it was built now or was up to date."""
+
+    outputs: list[Output] = field(default_factory=list)
+
+    @property
+    def written(self) -> list[Path]:
+        """The files this build wrote."""
+        return [path for output in self.outputs if output.rebuilt for path in output.files]
+
+    @property
+    def misses(self) -> list[Miss]:
+        return [miss for output in self.outputs for miss in output.misses]
+
+    @property
+    def failed(self) -> list[Output]:
+        return [output for output in self.outputs if output.error is not None]
+
+
+class BuildFailed(QillqaError):
+    """Some outputs failed; the others were built. :attr:`result` says which is which."""
+
+    def __init__(self, message: str, result: BuildResult, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.result = result
+        self.exit_code = exit_code
+
 
 LOCK_FILE = ".qillqa-build.lock"
+
 
 def build(
     project: Project,
@@ -48,15 +89,18 @@ def build(
     force: bool = False,
     on_progress: Callable[[int, int, str], None] | None = None,
     emit_html: bool = False,
+    png: bool = False,
 ) -> BuildResult:
     """Build the selected outputs; see the module docstring.
 
     With ``impose_paper`` ("a4" or "letter"), each PDF is also imposed on sheets of that
-    paper with its format's layout, into ``<leaflet>/print/``. Outputs whose inputs have
-    not changed since they were written are skipped (unless ``force``); ``jobs`` > 1
-    renders in that many worker processes. Results are reported in plan order.
+    paper with its format's layout, into ``<leaflet>/print/``; with ``png``, each page is
+    also drawn as an image. What is up to date is not built again (unless ``force``), but
+    its sheets and images are made if missing, and what was found building it (messages
+    that fell back, warnings) is reported again. ``jobs`` worker processes build the rest.
+    Raises :class:`BuildFailed` after building everything else if an output failed.
     """
-    options = Options(policy, variant, impose_paper, emit_html)
+    options = Options(policy, variant, impose_paper, emit_html, png)
     planned = plan(project, leaflets, formats, languages, output, variant)
     if policy is Policy.STRICT:
         from qillqa.checks import ERROR
@@ -70,7 +114,10 @@ def build(
     root = output or project.output
     busy = f"another qillqa build is writing to {project.relative(root)} right now; wait for it to finish"
     with exclusive(root / LOCK_FILE, busy):
-        return _build_locked(project, planned, options, root, jobs, force, on_written, on_progress)
+        result = _build_locked(project, planned, options, root, jobs, force, on_written, on_progress)
+    _report(project, planned, options, result)
+    return result
+
 
 def _build_locked(
     project: Project,
@@ -82,39 +129,145 @@ def _build_locked(
     on_written: Callable[[Path], None] | None,
     on_progress: Callable[[int, int, str], None] | None,
 ) -> BuildResult:
-    policy = options.policy
     sweep(root)
     cache = BuildCache(root / CACHE_FILE)
     hasher = InputHasher(project)
     keys = {job.output: hasher.key(job, options) for job in planned}
-    todo = [job for job in planned if force or not cache.fresh(job, keys[job.output], options)]
-    skipped = len(planned) - len(todo)
-    if skipped:
-        log.info("%d output(s) up to date", skipped)
-    result = BuildResult()
+    outputs = {job.output: Output(job) for job in planned}
+    todo: list[Job] = []
+    for job in planned:
+        state = None if force else cache.state(job, keys[job.output])
+        if state is None or (options.emit_html and not job.output.with_suffix(".html").is_file()):
+            todo.append(job)
+            continue
+        current = outputs[job.output]
+        current.misses, current.warnings = list(state.misses), list(state.warnings)
+        current.files = [root / name for name in state.files if (root / name).is_file()]
+        made = _complete(job, options, current.files)
+        if made:
+            current.files += made
+            cache.record(job, keys[job.output], current.files, current.misses, current.warnings)
+            for path in made:
+                if on_written:
+                    on_written(path)
+    if len(todo) < len(planned):
+        log.info("%d output(s) up to date", len(planned) - len(todo))
     running = _run_jobs(project, todo, options, jobs, root)
-    outcomes = zip(todo, running, strict=True)
     try:
-        for done, (job, outcome) in enumerate(outcomes, 1):
+        for done, (job, outcome) in enumerate(zip(todo, running, strict=True), 1):
             if on_progress:
                 on_progress(done, len(todo), job.label)
+            current = outputs[job.output]
             if outcome.error is not None or outcome.value is None:
-                raise outcome.error or TaskError(f"{job.label}: no result")
-            cache.record(job, keys[job.output], options)
-            result.misses.extend(outcome.value.misses)
-            for path in outcome.value.written:
-                result.written.append(path)
+                current.error = outcome.error.format_message() if outcome.error else f"{job.label}: no result"
+                cache.forget(job)
+                current.stale = _move_aside(job)
+                continue
+            current.rebuilt = True
+            current.files = outcome.value.written
+            current.misses, current.warnings = outcome.value.misses, outcome.value.warnings
+            cache.record(job, keys[job.output], current.files, current.misses, current.warnings)
+            _remove_stale(job)
+            for path in current.files:
                 if on_written:
                     on_written(path)
     finally:
         running.close()  # stops the workers now, not when the garbage collector gets to it
         cache.save()  # what was written before a failure need not be built again
         sweep(root, files=False)
-    if result.misses and policy is not Policy.STRICT:
-        leaflets_built = {job.leaflet.name: job.leaflet for job in planned}.values()
-        for line in describe_misses(project, leaflets_built, result.misses):
-            log.warning("%s", line)
+    result = BuildResult([outputs[job.output] for job in planned])
+    if options.policy is Policy.STRICT:
+        for current in result.outputs:  # up to date, but built with messages that fell back
+            if current.error is None and current.misses:
+                current.error = (
+                    f"{current.job.label}: {len(current.misses)} message(s) not translated (--strict):\n"
+                    + "\n".join(describe_misses(project, [current.job.leaflet], current.misses))
+                )
     return result
+
+
+def _complete(job: Job, options: Options, files: list[Path]) -> list[Path]:
+    """For an up-to-date output: make the sheets and page images asked for that are missing."""
+    made: list[Path] = []
+    if options.impose_paper and not (sheets := sheets_path(job, options.impose_paper)).is_file():
+        from qillqa.impose import impose
+
+        made.append(impose(job.output, sheets, job.format.impose, options.impose_paper, root=job.root).path)
+    if options.png:
+        from qillqa.images import pdf_to_pngs, pngs_current
+
+        current = pngs_current(job.output)
+        if current is None:
+            made += pdf_to_pngs(job.output, job.root)
+        else:
+            files += [path for path in current if path not in files]
+    return made
+
+
+def _own_files(job: Job, stale: bool) -> list[Path]:
+    """The files of one output (or their ``.stale`` copies): its PDF, HTML, page images and sheets.
+
+    Matched exactly, so that ``x-en.pdf`` never claims ``x-en-mono.pdf``'s files.
+    """
+    stem, mark = re.escape(job.output.stem), r"\.stale" if stale else ""
+    own = re.compile(rf"{stem}(?:-\d+{mark}\.png|{mark}\.pdf|{mark}\.html)")
+    sheets = re.compile(rf"{stem}-[^-]+-[^-]+{mark}\.pdf")
+    folder = job.output.parent
+    found = [p for p in folder.iterdir() if own.fullmatch(p.name)] if folder.is_dir() else []
+    folder = folder / SHEETS_FOLDER
+    if folder.is_dir():
+        found += [p for p in folder.iterdir() if sheets.fullmatch(p.name)]
+    return [path for path in found if path.is_file() and not path.is_symlink()]
+
+
+def _move_aside(job: Job) -> list[Path]:
+    """Move a failed output's files to ``name.stale.*``: nobody should print yesterday's text as today's."""
+    moved = []
+    for path in _own_files(job, stale=False):
+        target = stale_path(path)
+        path.replace(target)
+        moved.append(target)
+    return moved
+
+
+def _remove_stale(job: Job) -> None:
+    """A rebuilt output's ``.stale`` files have served their purpose."""
+    for path in _own_files(job, stale=True):
+        path.unlink()
+
+
+def _report(project: Project, planned: list[Job], options: Options, result: BuildResult) -> None:
+    """Every warning and every fallen-back message of every output, then every failure."""
+    for current in result.outputs:
+        for warning in current.warnings:
+            log.warning("%s", warning)
+    misses = result.misses
+    if misses and options.policy is not Policy.STRICT:
+        leaflets = {job.leaflet.name: job.leaflet for job in planned}.values()
+        for line in describe_misses(project, leaflets, misses):
+            log.warning("%s", line)
+    failed = result.failed
+    if not failed:
+        return
+    for current in failed:
+        if current.stale:
+            names = ", ".join(path.name for path in current.stale)
+            log.warning(
+                "%s: failed, so its previous files were moved aside (they do not have today's text): %s",
+                current.job.label,
+                names,
+            )
+    messages = list(dict.fromkeys(current.error or "" for current in failed))
+    exit_code = 3 if any("internal error" in message for message in messages) else 1
+    if len(messages) == 1 and len(failed) == 1:
+        raise BuildFailed(messages[0], result, exit_code)
+    if len(messages) == 1:
+        labels = ", ".join(current.job.label for current in failed)
+        raise BuildFailed(f"{messages[0]}\n(the same for {len(failed)} outputs: {labels})", result, exit_code)
+    raise BuildFailed(
+        f"{len(failed)} of {len(planned)} outputs failed:\n" + "\n".join(messages), result, exit_code
+    )
+
 
 #: Where workers keep their temporary files (WeasyPrint's font copies); swept by the next build.
 SCRATCH_DIR = ".qillqa-tmp"
