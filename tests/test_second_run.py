@@ -107,7 +107,7 @@ def test_one_failing_output_hides_nothing(runner: CliRunner, mini: Path) -> None
 
 def test_the_cache_names_no_local_folder(runner: CliRunner, mini: Path) -> None:
     """People zip dist/ for a print shop: nothing in it says where it was built."""
-    assert run(runner, mini, "build", "--format", "card", "--impose", "--png").exit_code == 0
+    assert run(runner, mini, "build", "--format", "card", "--impose", "--png", "--emit-html").exit_code == 0
     cache = json.loads((mini / "dist/.qillqa-build.json").read_text())
     assert all(not name.startswith("/") for name in cache["outputs"])
     for path in (mini / "dist").rglob("*"):

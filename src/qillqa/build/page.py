@@ -7,10 +7,12 @@ WeasyPrint; :func:`check_glyphs` makes sure every character printed is in the fo
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
+from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
 from markupsafe import escape
@@ -18,7 +20,7 @@ from markupsafe import escape
 from qillqa.build.plan import HOME, Job, PrintVariant
 from qillqa.catalogs import DRAFT_STAMP, TEMPLATES_DOMAIN, Catalogues, Miss, Policy, Translator
 from qillqa.errors import QillqaError, RenderError
-from qillqa.fonts import describe_chars, font_css, missing_glyphs
+from qillqa.fonts import describe_chars, faces, font_css, missing_glyphs
 from qillqa.formats import Format
 from qillqa.localize import localize
 from qillqa.project import Project
@@ -140,12 +142,18 @@ def _insert_before_body_end(html: str, fragment: str) -> str:
 def standalone_html(job: Job, page: Page, project: Project) -> str:
     """The job's HTML with qillqa's CSS and a base URL, so ``weasyprint FILE.html OUT.pdf`` renders it alone.
 
+    Every path in it is relative to the HTML file, so that ``dist/`` names no local folder.
     (Auto-fit's scale is not known here: the root font size is the format's own.)
     """
-    head = (
-        f'<base href="{job.format.folder.as_uri()}/">'
-        f"<style>/* added by qillqa */\n{stylesheet(job.format, 1.0, job.variant)}</style>"
-    )
+    here = job.output.parent
+
+    def relative(path: Path) -> str:
+        return quote(Path(os.path.relpath(path, here)).as_posix())
+
+    css = stylesheet(job.format, 1.0, job.variant)
+    for file in [face.path for face in faces(job.format.fonts)] + [CMYK_PROFILE]:
+        css = css.replace(file.as_uri(), relative(file))
+    head = f'<base href="{relative(job.format.folder)}/"><style>/* added by qillqa */\n{css}</style>'
     index = page.html.lower().find("<head>")
     if index < 0:
         return head + page.html
