@@ -182,3 +182,17 @@ def test_the_library_raises_its_own_errors_and_the_cli_gives_the_codes(
     assert run(runner, mini, "build", "--format", "nope").exit_code == 2  # usage
     edit(mini / "leaflets/hello/leaflet.toml", 'title = "Hello"', "title = ")
     assert run(runner, mini, "build").exit_code == 1  # bad input
+
+
+def test_sheets_follow_the_pdf_they_were_made_from(runner: CliRunner, mini: Path) -> None:
+    """build --impose, change the text, build without --impose, then print: the new text is sent."""
+    assert run(runner, mini, "build", "--format", "card", "--lang", "en", "--impose", "a4").exit_code == 0
+    sheets = mini / "dist/hello/print/hello-card-en-fit-a4.pdf"
+    assert "Hello world" in PdfReader(sheets).pages[0].extract_text()
+    edit(mini / "leaflets/hello/leaflet.toml", 'headline = "Hello world"', 'headline = "Hello again"')
+    assert run(runner, mini, "build", "--format", "card", "--lang", "en").exit_code == 0
+    assert not sheets.exists()  # made from the PDF that was replaced
+    result = run(runner, mini, "print", "hello", "-f", "card", "-l", "en", "--dry-run", "--paper", "a4")
+    assert result.exit_code == 0, result.output
+    assert str(sheets) in result.stdout
+    assert "Hello again" in PdfReader(sheets).pages[0].extract_text()

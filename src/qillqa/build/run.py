@@ -168,6 +168,9 @@ def _build_locked(
             current.misses, current.warnings = outcome.value.misses, outcome.value.warnings
             cache.record(job, keys[job.output], current.files, current.misses, current.warnings)
             _remove_stale(job)
+            for path in _own_files(job, stale=False):  # sheets and images of the PDF it replaced
+                if path not in current.files:
+                    path.unlink()
             for path in current.files:
                 if on_written:
                     on_written(path)
@@ -187,9 +190,13 @@ def _build_locked(
 
 
 def _complete(job: Job, options: Options, files: list[Path]) -> list[Path]:
-    """For an up-to-date output: make the sheets and page images asked for that are missing."""
+    """For an up-to-date output: make the sheets and page images asked for that it lacks.
+
+    Only files recorded with the output's key are its own: a sheet or image left on disk from
+    an earlier version of the PDF is made again.
+    """
     made: list[Path] = []
-    if options.impose_paper and not (sheets := sheets_path(job, options.impose_paper)).is_file():
+    if options.impose_paper and (sheets := sheets_path(job, options.impose_paper)) not in files:
         from qillqa.impose import impose
 
         made.append(impose(job.output, sheets, job.format.impose, options.impose_paper, root=job.root).path)
@@ -197,10 +204,8 @@ def _complete(job: Job, options: Options, files: list[Path]) -> list[Path]:
         from qillqa.images import pdf_to_pngs, pngs_current
 
         current = pngs_current(job.output)
-        if current is None:
+        if current is None or any(path not in files for path in current):
             made += pdf_to_pngs(job.output, job.root)
-        else:
-            files += [path for path in current if path not in files]
     return made
 
 
