@@ -76,7 +76,9 @@ def test_strict_judges_an_up_to_date_build_by_what_it_found(runner: CliRunner, m
     result = run(runner, mini, "build", "--format", "card", "--strict")
     assert result.exit_code == 1
     assert "hello card [es]: 1 message(s) not translated (--strict)" in result.stderr
-    assert (mini / CARD_ES).stat().st_mtime_ns == made  # judged, not rendered again
+    stale = mini / CARD_ES.replace(".pdf", ".stale.pdf")  # as a failed output's, whether rebuilt or not
+    assert stale.stat().st_mtime_ns == made and not (mini / CARD_ES).exists()  # judged, not rendered
+    assert (mini / "dist/hello/hello-card-en.pdf").is_file()  # the source language lacks nothing
 
 
 def test_one_failing_output_hides_nothing(runner: CliRunner, mini: Path) -> None:
@@ -196,3 +198,81 @@ def test_sheets_follow_the_pdf_they_were_made_from(runner: CliRunner, mini: Path
     assert result.exit_code == 0, result.output
     assert str(sheets) in result.stdout
     assert "Hello again" in PdfReader(sheets).pages[0].extract_text()
+
+
+def test_an_output_depends_on_its_own_languages_only(runner: CliRunner, mini: Path) -> None:
+    """A broken Spanish catalogue stops the Spanish card, not the English one, which stays up to date."""
+    assert run(runner, mini, "build", "--format", "card").exit_code == 0
+    english = mini / "dist/hello/hello-card-en.pdf"
+    made = english.stat().st_mtime_ns
+    edit(mini / "locales/es/LC_MESSAGES/hello.po", 'msgstr "Hola mundo"', 'msgstr "Hola mundo')
+    result = run(runner, mini, "build", "--format", "card")
+    assert result.exit_code == 1
+    assert english.stat().st_mtime_ns == made
+    assert "hello.po:" in result.stderr and "malformed PO file" in result.stderr
+
+
+def test_a_pdf_another_tool_wrote_over_is_built_again(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "build", "--format", "card,sign", "--lang", "en").exit_code == 0
+    card, sign = mini / "dist/hello/hello-card-en.pdf", mini / "dist/hello/hello-sign-en.pdf"
+    card.write_bytes(sign.read_bytes())
+    result = run(runner, mini, "build", "--format", "card,sign", "--lang", "en")
+    assert result.exit_code == 0 and str(card.name) in result.stdout, result.output
+    assert card.read_bytes() != sign.read_bytes()
+
+
+def test_a_failed_output_keeps_its_findings_and_its_stale_name(runner: CliRunner, mini: Path) -> None:
+    """Failing again and again: one .stale.pdf, named each time, and the misses still said."""
+    assert run(runner, mini, "build", "--format", "card", "--lang", "es", "--impose", "a4").exit_code == 0
+    edit(mini / "templates/card/card.html", "<h1>", '<div style="height: 200mm"></div><h1>')
+    for _ in range(3):
+        result = run(runner, mini, "build", "--format", "card", "--lang", "es", "--impose", "a4")
+        assert result.exit_code == 1
+        assert "hello-card-es.stale.pdf" in result.stderr
+        assert "fuzzy translation (lead)" in result.stderr  # found before the failure
+    names = sorted(p.name for p in (mini / "dist").rglob("*.pdf"))
+    assert names == ["hello-card-es-fit-a4.stale.pdf", "hello-card-es.stale.pdf"]
+
+
+def test_an_unreadable_up_to_date_pdf_is_built_again(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "build", "--format", "card", "--lang", "en").exit_code == 0
+    pdf = mini / "dist/hello/hello-card-en.pdf"
+    pdf.write_bytes(pdf.read_bytes()[:200])
+    result = run(runner, mini, "build", "--format", "card", "--lang", "en", "--png")
+    assert result.exit_code == 0, result.output
+    assert len(PdfReader(pdf).pages) == 1 and pdf.with_name("hello-card-en-1.png").is_file()
+
+
+def test_a_city_taken_out_of_events_is_moved_aside(runner: CliRunner, mini: Path) -> None:
+    events = mini / "leaflets/hello/events.csv"
+    events.write_text("city,date,time,place,link\nLima,2026-12-05,14:00,Plaza,\nCusco,2026-12-06,15:00,Plaza,\n")
+    assert run(runner, mini, "build", "--format", "card", "--lang", "en").exit_code == 0
+    events.write_text("city,date,time,place,link\nLima,2026-12-05,14:00,Plaza,\n")
+    result = run(runner, mini, "build", "--format", "card", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    said = "no longer built (no plan makes them), so moved aside: hello-cusco-card-en.stale.pdf"
+    assert said in result.stderr
+    assert not (mini / "dist/hello/cusco/hello-cusco-card-en.pdf").exists()
+    assert (mini / "dist/hello/lima/hello-lima-card-en.pdf").is_file()
+
+
+def test_impose_into_a_missing_folder_and_print_on_the_right_paper(
+    runner: CliRunner, mini: Path, tmp_path: Path
+) -> None:
+    assert run(runner, mini, "build", "--format", "card", "--lang", "en", "--impose", "a4").exit_code == 0
+    pdf = mini / "dist/hello/hello-card-en.pdf"
+    result = runner.invoke(cli, ["impose", str(pdf), "--layout", "2up", "-o", str(tmp_path / "no/x.pdf")])
+    assert result.exit_code == 2 and "no such folder for --output" in result.stderr
+    edit(mini / "qillqa.toml", 'output = "dist"', 'output = "dist"\npaper = "letter"')
+    result = run(runner, mini, "print", str(pdf), "--dry-run")
+    assert result.exit_code == 0 and "media=Letter" in result.stdout, result.output
+    sheets = mini / "dist/hello/print/hello-card-en-fit-a4.pdf"
+    result = run(runner, mini, "print", str(sheets), "--dry-run", "--paper", "letter")
+    assert result.exit_code == 2 and "was imposed on a4 paper" in result.stderr
+
+
+def test_a_warning_of_the_plan_is_said_once(runner: CliRunner, mini: Path) -> None:
+    edit(mini / "leaflets/hello/leaflet.toml", 'title = "Hello"', 'title = "Hello"\ncolour = "red"')
+    result = run(runner, mini, "build", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("unknown key 'colour' ignored") == 1

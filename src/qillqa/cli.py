@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from qillqa import __version__
-from qillqa.papers import SHEETS
+from qillqa.papers import DEFAULT_PAPER, SHEETS
 from qillqa.sheets import LAYOUTS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,7 +190,8 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
 @click.option(
     "--emit-html",
     is_flag=True,
-    help="Also write each output's final HTML beside it (for debugging, or WeasyPrint alone).",
+    help="Also write each output's final HTML beside it (for debugging, or WeasyPrint alone); it "
+    "refers to the project's templates and the installed fonts by relative path, so keep it to yourself.",
 )
 @click.pass_obj
 def build(
@@ -220,7 +221,8 @@ def build(
 
     One output that fails does not stop the others: the build goes on, moves
     that output's previous files aside (NAME.stale.pdf: they do not have
-    today's text), and ends with every failure and exit code 1.
+    today's text), and ends with every failure and a non-zero exit code. So do
+    the files of outputs no longer made (a city taken out of events.csv).
 
     \b
     Examples:
@@ -328,7 +330,7 @@ def new(state: State, name: str) -> None:
     type=click.Choice(list(LAYOUTS)),
     help="2up/4up: copies side by side; booklet: saddle-stitch order; trifold; fit: scaled to the paper.",
 )
-@click.option("--paper", type=click.Choice(list(SHEETS)), default="a4", show_default=True)
+@click.option("--paper", type=click.Choice(list(SHEETS)), default=DEFAULT_PAPER, show_default=True)
 @click.option(
     "--creep", type=click.FloatRange(0, 2), default=0.0, help="Booklets: mm each inner sheet moves in."
 )
@@ -347,6 +349,8 @@ def impose(pdf: Path, layout: str, paper: str, creep: float, output: Path | None
     from qillqa.impose import impose as run_impose
 
     target = output or pdf.with_name(sheets_name(pdf.stem, layout, paper))
+    if not target.parent.is_dir():
+        raise click.UsageError(f"no such folder for --output: {target.parent}")
     result = run_impose(pdf, target, layout, paper, creep, root=target.parent.resolve())
     click.echo(_relative(result.path))
     click.echo(f"{result.sheets} sheet(s). {result.layout.instructions}", err=True)
@@ -398,14 +402,28 @@ def print_(
             raise click.UsageError(f"no such file: {target}")
         named = parse_sheets_name(path.stem)
         layout, named_paper = named if named else ("", None)
-        sheets.append((path, layout, paper or named_paper or "a4"))
+        if named_paper and paper and paper != named_paper:
+            raise click.UsageError(
+                f"{path.name} was imposed on {named_paper} paper; print it with --paper {named_paper}, "
+                f"or impose its PDF on {paper}"
+            )
+        if not paper and not named_paper:  # a plain PDF: the project's paper, if there is a project
+            from qillqa.errors import ProjectError
+
+            try:
+                paper = state.project().paper
+            except ProjectError:
+                paper = DEFAULT_PAPER
+        sheets.append((path, layout, named_paper or paper or DEFAULT_PAPER))
     else:
         from qillqa.build import build as run_build
 
         project = state.project()
         chosen = paper or project.paper
         # Built or up to date, the sheets of every output asked for: a second print sends again.
-        result = run_build(project, [target], formats, languages, impose_paper=chosen)
+        result = run_build(
+            project, [target], formats, languages, impose_paper=chosen, jobs=os.cpu_count() or 1
+        )
         for output in result.outputs:
             for file in output.files:
                 named = parse_sheets_name(file.stem)

@@ -148,9 +148,9 @@ class Leaflet:
     formats_line: int | None = None
     images: Mapping[str, Image] = field(default_factory=lambda: MappingProxyType({}))
     #: The events of ``events.csv``, one output per event; empty without the file.
-    variants: tuple[EventVariant, ...] = ()
-    #: The variant this copy of the leaflet is for (its slug), if any.
-    variant: str | None = None
+    events: tuple[EventVariant, ...] = ()
+    #: The city this copy of the leaflet is for (its events.csv slug), if any.
+    city: str | None = None
 
     @property
     def domain(self) -> str:

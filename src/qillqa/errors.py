@@ -10,6 +10,7 @@ messages and exit codes (anything else is an internal error: :data:`INTERNAL_EXI
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 #: The exit code of an internal error: a bug in qillqa, not a problem of the input.
 INTERNAL_EXIT = 3
@@ -31,6 +32,8 @@ class QillqaError(Exception):
         if path is not None:
             message = f"{where(path, line)}: {message}"
         self.message = message
+        #: What was found before the failure (``warnings``, ``misses``), for whoever reports it.
+        self.details: dict[str, Any] = {}
         super().__init__(message)
 
     def format_message(self) -> str:

@@ -17,7 +17,7 @@ def pdf_to_pngs(pdf: Path, root: Path, width: int = PNG_WIDTH) -> list[Path]:
     """
     import pypdfium2 as pdfium  # local: only --png needs it
 
-    from qillqa.build.plan import png_paths
+    from qillqa.build.plan import png_path, png_paths
 
     document = pdfium.PdfDocument(pdf)
     try:
@@ -29,7 +29,7 @@ def pdf_to_pngs(pdf: Path, root: Path, width: int = PNG_WIDTH) -> list[Path]:
     finally:
         document.close()
     number = len(targets) + 1
-    while (extra := pdf.with_name(f"{pdf.stem}-{number}.png")).is_file():
+    while (extra := png_path(pdf, number)).is_file():
         extra.unlink()
         number += 1
     return targets

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qillqa.errors import QillqaError, UsageError
 from qillqa.fsutil import atomic_path
-from qillqa.papers import SHEETS
+from qillqa.papers import DEFAULT_PAPER, SHEETS
 from qillqa.sheets import LAYOUTS, MM, Layout, mark_lines, placements, sheet_size, sides
 
 # -- placement with pikepdf ----------------------------------------------------------------------
@@ -31,7 +31,7 @@ def impose(
     source: Path,
     target: Path,
     layout_name: str,
-    paper: str = "a4",
+    paper: str = DEFAULT_PAPER,
     creep_mm: float = 0.0,
     *,
     root: Path,

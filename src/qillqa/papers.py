@@ -38,6 +38,9 @@ PAGES: dict[str, Paper] = {
     )
 }
 
+#: The sheet a project prints on unless qillqa.toml says otherwise.
+DEFAULT_PAPER = "a4"
+
 #: Sheets that home and office printers take (``paper`` in qillqa.toml, ``--paper``).
 SHEETS: dict[str, Paper] = {
     paper.name: paper for paper in (Paper("a4", 210, 297, "A4"), Paper("letter", 215.9, 279.4, "Letter"))

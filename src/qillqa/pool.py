@@ -54,9 +54,10 @@ PRELOAD = ["qillqa.build.run", "qillqa.rendering"]
 class TaskError(QillqaError):
     """A task failed in its worker: its own error, or stopped by its budget."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
+    def __init__(self, message: str, exit_code: int = 1, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.exit_code = exit_code  # per instance: 1 bad input, 2 usage, 3 internal
+        self.details = details or {}
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _serve(
             try:
                 reply: tuple[Any, ...] = ("ok", function(task))
             except QillqaError as exc:
-                reply = ("error", exc.format_message(), exc.exit_code)
+                reply = ("error", exc.format_message(), exc.exit_code, exc.details)
             except MemoryError:
                 reply = ("memory", "")
             except RecursionError:
@@ -293,7 +294,7 @@ def run(
                 if status == "ok":
                     done[index] = Outcome(value=payload[0])
                 elif status == "error":
-                    done[index] = Outcome(error=TaskError(payload[0], payload[1]))
+                    done[index] = Outcome(error=TaskError(payload[0], payload[1], payload[2]))
                 elif status == "memory":
                     done[index] = Outcome(error=TaskError(_out_of_memory(label, budget, where(worker))))
                 elif status == "recursion":

@@ -137,9 +137,15 @@ class Preview:
         return self.project.output / PREVIEW_DIR
 
     def images(self, pdf: Path) -> list[Path]:
+        """The page images of ``pdf``, drawn again if it is newer; none if it failed (is not there)."""
+        if not pdf.is_file():
+            return []
         folder = self.preview_dir / pdf.parent.relative_to(self.project.output)
         found = sorted(folder.glob(f"{pdf.stem}-p*.png"), key=lambda p: int(p.stem.rsplit("-p", 1)[1]))
-        return found or (self._pngs(pdf) if pdf.is_file() else [])
+        made = pdf.stat().st_mtime_ns
+        if found and all(png.stat().st_mtime_ns >= made for png in found):
+            return found
+        return self._pngs(pdf)
 
     # -- watching ------------------------------------------------------------------------
 
@@ -239,7 +245,7 @@ class Preview:
                 images = "".join(
                     f'<img src="/files/{_url(self.project, png)}?v={self.version}" alt="page {n}">'
                     for n, png in enumerate(self.images(job.output), 1)
-                )
+                ) or "<p class=failed>Not built: see the error above.</p>"
                 notes = []
                 for language in job.languages:
                     if language == self.project.source_language:
@@ -403,7 +409,7 @@ events.onmessage = async (message) => {
   const error = document.getElementById('error');
   error.textContent = state.error || '';
   error.hidden = !state.error;
-  if (state.error) return;
+  // The other outputs were built around a failure: show them too.
   const grid = document.getElementById('grid');
   if (grid.dataset.version === String(state.version)) return;
   const query = location.search ? location.search + '&fragment=1' : '?fragment=1';

@@ -19,7 +19,7 @@ from typing import Any
 
 from qillqa.errors import ProjectError, UsageError
 from qillqa.limits import DEFAULT_BUDGET, Budget
-from qillqa.papers import SHEETS
+from qillqa.papers import DEFAULT_PAPER, SHEETS
 from qillqa.tomlsrc import TomlSource, load_toml
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Project:
     languages: tuple[str, ...]
     source_language: str
     output: Path
-    paper: str = "a4"
+    paper: str = DEFAULT_PAPER
     locales: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     apostrophe: str = DEFAULT_APOSTROPHE
     #: What building one output may take (``[limits]``).
@@ -178,10 +178,10 @@ def _validate(root: Path, source: TomlSource) -> Project:
     if output_path == root or root not in output_path.parents:
         problem("project.output", f"'output' must be a folder inside the project, found {output!r}")
 
-    paper = table.get("paper", "a4")
+    paper = table.get("paper", DEFAULT_PAPER)
     if paper not in SHEETS:
         problem("project.paper", f"'paper' must be one of {', '.join(SHEETS)}, found {paper!r}")
-        paper = "a4"
+        paper = DEFAULT_PAPER
 
     locales = table.get("locales", {})
     if not isinstance(locales, dict) or not all(

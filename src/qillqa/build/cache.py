@@ -74,8 +74,7 @@ class InputHasher:
         parts.append(self._file(project.config_path))
         parts += self._tree(project.templates_dir)
         parts += self._tree(job.leaflet.folder)
-        languages = project.languages if job.format.multilingual else job.languages
-        for language in languages:
+        for language in job.languages:
             for domain in (job.leaflet.domain, TEMPLATES_DOMAIN):
                 parts.append(f"{language}/{domain}={self._file(project.po_path(language, domain))}")
         for face in faces(job.format.fonts):
@@ -88,8 +87,9 @@ class OutputState:
     """What a build recorded of one output: its key, its files, and what it found."""
 
     key: str
-    #: The output's files (its PDF first), relative to the output folder.
-    files: tuple[str, ...]
+    #: The output's files (its PDF first), relative to the output folder, each with the size and
+    #: time it had when written: a file changed since (replaced by another tool) is not its own.
+    files: tuple[tuple[str, int, int], ...]
     misses: tuple[Miss, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -102,7 +102,7 @@ class BuildCache:
     ignored: everything is rebuilt.
     """
 
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -114,7 +114,7 @@ class BuildCache:
                 for name, entry in data["outputs"].items():
                     self.outputs[str(name)] = OutputState(
                         str(entry["key"]),
-                        tuple(map(str, entry["files"])),
+                        tuple((str(f), int(size), int(time)) for f, size, time in entry["files"]),
                         tuple(Miss(**miss) for miss in entry["misses"]),
                         tuple(map(str, entry["warnings"])),
                     )
@@ -125,22 +125,43 @@ class BuildCache:
     def _name(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def state(self, job: Job, key: str) -> OutputState | None:
-        """The recorded state of ``job`` if it was built from the same inputs and its PDF is there."""
-        state = self.outputs.get(self._name(job.output))
-        if state is None or state.key != key or not job.output.is_file():
+    def _signature(self, path: Path) -> tuple[str, int, int] | None:
+        try:
+            stat = path.stat()
+        except OSError:
             return None
-        return state
+        return (self._name(path), stat.st_size, stat.st_mtime_ns)
+
+    def state(self, job: Job, key: str) -> tuple[OutputState, list[Path]] | None:
+        """The recorded state of ``job`` and its files still as written, if its PDF is as it was built.
+
+        ``None`` when the inputs changed, or the PDF is missing or was changed since (another
+        tool wrote over it): the output must be built again.
+        """
+        state = self.outputs.get(self._name(job.output))
+        if state is None or state.key != key or not state.files:
+            return None
+        current = [
+            self.root / name
+            for name, size, time in state.files
+            if self._signature(self.root / name) == (name, size, time)
+        ]
+        if self.root / state.files[0][0] not in current:
+            return None
+        return state, current
 
     def record(self, job: Job, key: str, files: list[Path], misses: list[Miss], warnings: list[str]) -> None:
-        self.outputs[self._name(job.output)] = OutputState(
-            key, tuple(self._name(path) for path in files), tuple(misses), tuple(warnings)
-        )
+        signatures = tuple(sig for path in files if (sig := self._signature(path)) is not None)
+        self.outputs[self._name(job.output)] = OutputState(key, signatures, tuple(misses), tuple(warnings))
         self._changed = True
 
     def forget(self, job: Job) -> None:
         if self.outputs.pop(self._name(job.output), None) is not None:
             self._changed = True
+
+    def changed(self) -> None:
+        """Say that :attr:`outputs` was changed directly, so that :meth:`save` writes it."""
+        self._changed = True
 
     def save(self) -> None:
         if not self._changed:
@@ -148,7 +169,7 @@ class BuildCache:
         outputs = {
             name: {
                 "key": state.key,
-                "files": list(state.files),
+                "files": [list(signature) for signature in state.files],
                 "misses": [asdict(miss) for miss in state.misses],
                 "warnings": list(state.warnings),
             }

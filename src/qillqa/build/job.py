@@ -61,9 +61,17 @@ def collected_warnings() -> Iterator[list[str]]:
 
 
 def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options) -> JobResult:
-    """Translate, fill, render, check and write one output (and its sheets and page images)."""
+    """Translate, fill, render, check and write one output (and its sheets and page images).
+
+    A failure carries what was found before it (its ``details``: warnings, and the messages
+    that fell back), so that a failed output hides nothing either.
+    """
     with collected_warnings() as warnings:
-        result = _run_job(job, project, catalogues, options)
+        try:
+            result = _run_job(job, project, catalogues, options)
+        except QillqaError as exc:
+            exc.details["warnings"] = list(warnings)
+            raise
     result.warnings = warnings
     return result
 
@@ -73,6 +81,16 @@ def _run_job(job: Job, project: Project, catalogues: Catalogues, options: Option
 
     note("filling the template")
     page = html_for(job, project, catalogues)
+    try:
+        return _write(job, project, page, options)
+    except QillqaError as exc:
+        exc.details["misses"] = list(page.misses)
+        raise
+
+
+def _write(job: Job, project: Project, page: Page, options: Options) -> JobResult:
+    from qillqa.pool import note
+
     if page.misses and options.policy is Policy.STRICT:
         raise QillqaError(
             f"{job.label}: {len(page.misses)} message(s) not translated (--strict):\n"

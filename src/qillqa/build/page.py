@@ -60,11 +60,12 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     labels = catalogues.translator(job.language, TEMPLATES_DOMAIN, job.format.fonts)
     used = []
     versions = []
-    for language in project.languages:
+    # Only the job's languages: an output is made from its own languages' catalogues (and its
+    # cache key hashes those), so a broken Spanish PO file never stops the English flyer.
+    for language in job.languages:
         translator = catalogues.translator(language, job.leaflet.domain, job.format.fonts)
         version = localize(job.leaflet, language, translator)
-        if language in job.languages:
-            used.append(translator)
+        used.append(translator)
         versions.append(
             Namespace(
                 "language",

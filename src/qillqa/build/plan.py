@@ -115,8 +115,8 @@ def plan(
             fmt = loaded_formats[fmt_name]
             # One copy of the leaflet per event of events.csv, or the leaflet itself.
             copies = [
-                replace(leaflet, event=v.event, link=v.link or leaflet.link, variant=v.slug)
-                for v in leaflet.variants
+                replace(leaflet, event=v.event, link=v.link or leaflet.link, city=v.slug)
+                for v in leaflet.events
             ] or [leaflet]
             listed = leaflet.text.get(fmt.pages_per) if fmt.pages_per else None
             if fmt.pages_per and not listed:
@@ -130,12 +130,12 @@ def plan(
                 )
                 continue
             for copy in copies:
-                if fmt.multilingual:
-                    target = output_path(root, name, fmt_name, None, variant, copy.variant)
-                    jobs.append(Job(copy, fmt, langs, target, variant, root))
+                if fmt.multilingual:  # one sheet with every language, whatever --lang says
+                    target = output_path(root, name, fmt_name, None, variant, copy.city)
+                    jobs.append(Job(copy, fmt, project.languages, target, variant, root))
                     continue
                 for language in langs:
-                    target = output_path(root, name, fmt_name, language, variant, copy.variant)
+                    target = output_path(root, name, fmt_name, language, variant, copy.city)
                     jobs.append(Job(copy, fmt, (language,), target, variant, root))
     if wanted_formats and not jobs and names:
         raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
@@ -162,14 +162,48 @@ def sheets_path(job: Job, paper: str) -> Path:
     return job.output.parent / SHEETS_FOLDER / sheets_name(job.output.stem, job.format.impose, paper)
 
 
+def png_path(pdf: Path, number: int) -> Path:
+    """The image ``--png`` writes of a PDF's page ``number``: ``<stem>-<n>.png``."""
+    return pdf.with_name(f"{pdf.stem}-{number}.png")
+
+
 def png_paths(pdf: Path, pages: int) -> list[Path]:
-    """The page images ``--png`` writes beside a PDF: ``<stem>-<n>.png``."""
-    return [pdf.with_name(f"{pdf.stem}-{number}.png") for number in range(1, pages + 1)]
+    """The page images ``--png`` writes beside a PDF."""
+    return [png_path(pdf, number) for number in range(1, pages + 1)]
+
+
+STALE = ".stale"
 
 
 def stale_path(path: Path) -> Path:
     """Where a failed output's previous file is moved: ``name.stale.pdf`` (or ``.png``, ``.html``)."""
-    return path.with_name(f"{path.stem}.stale{path.suffix}")
+    return path.with_name(f"{path.stem}{STALE}{path.suffix}")
+
+
+def output_files(pdf: Path, stale: bool = False) -> list[Path]:
+    """The files of the output whose PDF is ``pdf`` (or their ``.stale`` copies), as they are on disk.
+
+    Its PDF, its HTML, its page images and its print sheets, matched by their exact names,
+    so that ``x-en.pdf`` never claims ``x-en-mono.pdf``'s files nor a ``.stale`` copy twice.
+    """
+    mark = STALE if stale else ""
+    stem = pdf.stem
+    images = re.compile(rf"{re.escape(stem)}-\d+{re.escape(mark)}\.png")
+    found: list[Path] = []
+    if pdf.parent.is_dir():
+        for path in pdf.parent.iterdir():
+            if path.name in (f"{stem}{mark}.pdf", f"{stem}{mark}.html") or images.fullmatch(path.name):
+                found.append(path)
+    sheets = pdf.parent / SHEETS_FOLDER
+    if sheets.is_dir():
+        for path in sheets.iterdir():
+            name = path.name.removesuffix(".pdf")
+            if stale != name.endswith(STALE):
+                continue
+            named = parse_sheets_name(name.removesuffix(STALE))
+            if named and name.removesuffix(STALE) == sheets_name(stem, *named).removesuffix(".pdf"):
+                found.append(path)
+    return sorted(path for path in found if path.is_file() and not path.is_symlink())
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,19 @@ others: the build goes on, moves the failed output's previous files aside
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qillqa.build.cache import CACHE_FILE, BuildCache, InputHasher
-from qillqa.build.job import JobResult, run_job
-from qillqa.build.plan import HOME, SHEETS_FOLDER, Job, Options, PrintVariant, plan, sheets_path, stale_path
+from qillqa.build.job import JobResult, collected_warnings, run_job
+from qillqa.build.plan import HOME, Job, Options, PrintVariant, output_files, plan, sheets_path, stale_path
 from qillqa.build.report import describe_misses
 from qillqa.catalogs import Catalogues, Miss, Policy
 from qillqa.errors import QillqaError
 from qillqa.fsutil import exclusive, sweep_litter
-from qillqa.pool import Outcome
+from qillqa.pool import Outcome, TaskError
 from qillqa.project import Project, load_project
 
 log = logging.getLogger(__name__)
@@ -41,6 +40,8 @@ class Output:
     error: str | None = None
     #: A failed output's previous files, moved aside (``name.stale.pdf``).
     stale: list[Path] = field(default_factory=list)
+    #: A failure's exit code: 1 bad input, 2 usage, 3 internal error.
+    exit_code: int = 0
 
 
 @dataclass
@@ -48,6 +49,8 @@ class BuildResult:
     """Every planned output, in plan order, whether it was built now or was up to date."""
 
     outputs: list[Output] = field(default_factory=list)
+    #: Files of outputs no plan makes any more (a city dropped from events.csv), moved aside.
+    unplanned: list[Path] = field(default_factory=list)
 
     @property
     def written(self) -> list[Path]:
@@ -136,14 +139,20 @@ def _build_locked(
     outputs = {job.output: Output(job) for job in planned}
     todo: list[Job] = []
     for job in planned:
-        state = None if force else cache.state(job, keys[job.output])
-        if state is None or (options.emit_html and not job.output.with_suffix(".html").is_file()):
+        found = None if force else cache.state(job, keys[job.output])
+        html = job.output.with_suffix(".html")
+        if found is None or (options.emit_html and html not in found[1]):
             todo.append(job)
             continue
+        state, files = found
         current = outputs[job.output]
-        current.misses, current.warnings = list(state.misses), list(state.warnings)
-        current.files = [root / name for name in state.files if (root / name).is_file()]
-        made = _complete(job, options, current.files)
+        current.misses, current.warnings, current.files = list(state.misses), list(state.warnings), files
+        try:
+            made = _complete(job, options, current.files)
+        except Exception as exc:  # an up-to-date PDF that cannot be read: build it again
+            log.debug("%s: %s; building it again", job.label, exc)
+            todo.append(job)
+            continue
         if made:
             current.files += made
             cache.record(job, keys[job.output], current.files, current.misses, current.warnings)
@@ -159,7 +168,11 @@ def _build_locked(
                 on_progress(done, len(todo), job.label)
             current = outputs[job.output]
             if outcome.error is not None or outcome.value is None:
-                current.error = outcome.error.format_message() if outcome.error else f"{job.label}: no result"
+                error = outcome.error or TaskError(f"{job.label}: no result")
+                current.error, current.exit_code = error.format_message(), error.exit_code
+                current.misses = list(error.details.get("misses", []))
+                current.warnings = list(error.details.get("warnings", []))
+                current.files = []
                 cache.forget(job)
                 current.stale = _move_aside(job)
                 continue
@@ -168,25 +181,54 @@ def _build_locked(
             current.misses, current.warnings = outcome.value.misses, outcome.value.warnings
             cache.record(job, keys[job.output], current.files, current.misses, current.warnings)
             _remove_stale(job)
-            for path in _own_files(job, stale=False):  # sheets and images of the PDF it replaced
+            for path in output_files(job.output):  # sheets and images of the PDF it replaced
                 if path not in current.files:
                     path.unlink()
             for path in current.files:
                 if on_written:
                     on_written(path)
+        if options.policy is Policy.STRICT:
+            for current in outputs.values():  # up to date, but built with messages that fell back
+                if current.error is None and current.misses:
+                    current.error = (
+                        f"{current.job.label}: {len(current.misses)} message(s) not translated (--strict):\n"
+                        + "\n".join(describe_misses(project, [current.job.leaflet], current.misses))
+                    )
+                    current.files = []
+                    cache.forget(current.job)
+                    current.stale = _move_aside(current.job)
+        orphans = _move_aside_unplanned(project, planned, root, cache)
     finally:
         running.close()  # stops the workers now, not when the garbage collector gets to it
         cache.save()  # what was written before a failure need not be built again
         sweep(root, files=False)
-    result = BuildResult([outputs[job.output] for job in planned])
-    if options.policy is Policy.STRICT:
-        for current in result.outputs:  # up to date, but built with messages that fell back
-            if current.error is None and current.misses:
-                current.error = (
-                    f"{current.job.label}: {len(current.misses)} message(s) not translated (--strict):\n"
-                    + "\n".join(describe_misses(project, [current.job.leaflet], current.misses))
-                )
-    return result
+    return BuildResult([outputs[job.output] for job in planned], orphans)
+
+
+#: Every way an output can be printed, for finding outputs that no plan makes any more.
+ALL_VARIANTS = (HOME, PrintVariant(print_shop=True), PrintVariant(mono=True), PrintVariant(True, True))
+
+
+def _move_aside_unplanned(project: Project, planned: list[Job], root: Path, cache: BuildCache) -> list[Path]:
+    """Outputs of the planned leaflets that no plan makes any more (a city gone from events.csv,
+    a format dropped): their files are moved aside, so that nothing unplanned looks current.
+    """
+    leaflets = sorted({job.leaflet.name for job in planned})
+    if not leaflets:
+        return []
+    with collected_warnings():  # the build's own plan has said what there is to say
+        made = {job.output for v in ALL_VARIANTS for job in plan(project, leaflets, (), (), root, v)}
+    moved: list[Path] = []
+    for name in list(cache.outputs):
+        pdf = root / name
+        if Path(name).parts[0] in leaflets and pdf not in made:
+            del cache.outputs[name]
+            cache.changed()
+            for path in output_files(pdf):
+                target = stale_path(path)
+                path.replace(target)
+                moved.append(target)
+    return moved
 
 
 def _complete(job: Job, options: Options, files: list[Path]) -> list[Path]:
@@ -209,35 +251,19 @@ def _complete(job: Job, options: Options, files: list[Path]) -> list[Path]:
     return made
 
 
-def _own_files(job: Job, stale: bool) -> list[Path]:
-    """The files of one output (or their ``.stale`` copies): its PDF, HTML, page images and sheets.
-
-    Matched exactly, so that ``x-en.pdf`` never claims ``x-en-mono.pdf``'s files.
-    """
-    stem, mark = re.escape(job.output.stem), r"\.stale" if stale else ""
-    own = re.compile(rf"{stem}(?:-\d+{mark}\.png|{mark}\.pdf|{mark}\.html)")
-    sheets = re.compile(rf"{stem}-[^-]+-[^-]+{mark}\.pdf")
-    folder = job.output.parent
-    found = [p for p in folder.iterdir() if own.fullmatch(p.name)] if folder.is_dir() else []
-    folder = folder / SHEETS_FOLDER
-    if folder.is_dir():
-        found += [p for p in folder.iterdir() if sheets.fullmatch(p.name)]
-    return [path for path in found if path.is_file() and not path.is_symlink()]
-
-
 def _move_aside(job: Job) -> list[Path]:
-    """Move a failed output's files to ``name.stale.*``: nobody should print yesterday's text as today's."""
-    moved = []
-    for path in _own_files(job, stale=False):
-        target = stale_path(path)
-        path.replace(target)
-        moved.append(target)
-    return moved
+    """Move a failed output's files to ``name.stale.*``: nobody should print yesterday's text as today's.
+
+    Returns every stale file the output has now, those of an earlier failure included.
+    """
+    for path in output_files(job.output):
+        path.replace(stale_path(path))
+    return output_files(job.output, stale=True)
 
 
 def _remove_stale(job: Job) -> None:
     """A rebuilt output's ``.stale`` files have served their purpose."""
-    for path in _own_files(job, stale=True):
+    for path in output_files(job.output, stale=True):
         path.unlink()
 
 
@@ -251,6 +277,10 @@ def _report(project: Project, planned: list[Job], options: Options, result: Buil
         leaflets = {job.leaflet.name: job.leaflet for job in planned}.values()
         for line in describe_misses(project, leaflets, misses):
             log.warning("%s", line)
+    if result.unplanned:
+        shown = ", ".join(path.name for path in result.unplanned[:6])
+        more = f" and {len(result.unplanned) - 6} more" if len(result.unplanned) > 6 else ""
+        log.warning("no longer built (no plan makes them), so moved aside: %s%s", shown, more)
     failed = result.failed
     if not failed:
         return
@@ -263,7 +293,7 @@ def _report(project: Project, planned: list[Job], options: Options, result: Buil
                 names,
             )
     messages = list(dict.fromkeys(current.error or "" for current in failed))
-    exit_code = 3 if any("internal error" in message for message in messages) else 1
+    exit_code = max(current.exit_code or 1 for current in failed)
     if len(messages) == 1 and len(failed) == 1:
         raise BuildFailed(messages[0], result, exit_code)
     if len(messages) == 1:
@@ -311,18 +341,17 @@ _WORKER_PLANS: dict[tuple[Path, str, PrintVariant, Path], dict[Path, Job]] = {}
 
 def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options, Path]) -> JobResult:
     """Run one job in a worker process; the project, catalogues and each leaflet are loaded once."""
-    root, leaflet, _fmt, languages, output, options, output_root = spec
+    root, leaflet, _fmt, _languages, output, options, output_root = spec
     if root not in _WORKER_STATE:
         project = load_project(root)
         _WORKER_STATE[root] = (project, Catalogues(project, options.policy))
     project, catalogues = _WORKER_STATE[root]
     key = (root, leaflet, options.variant, output_root)
     if key not in _WORKER_PLANS:
-        jobs = plan(project, [leaflet], (), (), output_root, options.variant)
+        with collected_warnings():  # the parent's plan has said them
+            jobs = plan(project, [leaflet], (), (), output_root, options.variant)
         _WORKER_PLANS[key] = {job.output: job for job in jobs}
     job = _WORKER_PLANS[key].get(output)
     if job is None:
         raise QillqaError(f"{project.relative(output)}: the project changed while it was built; build again")
-    if job.format.multilingual:  # one file for the languages the build was asked for
-        job = replace(job, languages=languages)
     return run_job(job, project, catalogues, options)
