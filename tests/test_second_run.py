@@ -141,12 +141,21 @@ def test_a_killed_build_leaves_no_process_and_no_lock(example: Path) -> None:
     )
     command = [sys.executable, "-m", "qillqa", "-q", "--project", str(example), "build", "--jobs", "2"]
     command += ["--format", "flyer-a5,flyer-a6,poster-a3", "--force"]
-    for delay in (1.0, 2.5, 4.0):
+    def written_since(before: dict[Path, int]) -> int:
+        now = {p: p.stat().st_mtime_ns for p in (example / "dist").rglob("*.pdf")}
+        return sum(1 for p, stamp in now.items() if before.get(p) != stamp)
+
+    # Killed while starting, after the first PDF, after a few: by what it has done, not by a
+    # clock, so that a slow machine kills it at the same points.
+    for wanted in (0, 1, 4):
         mark = uuid.uuid4().hex
         env = {**os.environ, "QILLQA_TEST_MARK": mark}
         before = {p: p.stat().st_mtime_ns for p in (example / "dist").rglob("*.pdf")}
         process = subprocess.Popen(command, env=env)
-        time.sleep(delay)
+        deadline = time.monotonic() + 120
+        time.sleep(0.5)
+        while written_since(before) < wanted and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert _processes_marked(mark), "the build had ended before it was killed"
         process.send_signal(signal.SIGKILL)
         process.wait(10)
@@ -155,7 +164,7 @@ def test_a_killed_build_leaves_no_process_and_no_lock(example: Path) -> None:
             time.sleep(0.1)
         assert _processes_marked(mark) == [], "a worker or the forkserver outlived the build"
         after = {p: p.stat().st_mtime_ns for p in (example / "dist").rglob("*.pdf")}
-        if delay > 2:  # by then workers have written: this kill landed in the middle
+        if wanted:  # workers have written: this kill landed in the middle
             assert after != before
         for pdf in after:
             assert len(PdfReader(pdf).pages) >= 1  # whole
@@ -176,9 +185,7 @@ def test_impose_says_which_pdf_it_cannot_open(runner: CliRunner, mini: Path, tmp
     )
 
 
-def test_the_library_raises_its_own_errors_and_the_cli_gives_the_codes(
-    runner: CliRunner, mini: Path
-) -> None:
+def test_the_library_raises_its_own_errors_and_the_cli_gives_the_codes(runner: CliRunner, mini: Path) -> None:
     probe = "import sys, qillqa.errors, qillqa.build; print('click' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout == "False\n"
     assert run(runner, mini, "build", "--format", "nope").exit_code == 2  # usage
@@ -245,7 +252,9 @@ def test_an_unreadable_up_to_date_pdf_is_built_again(runner: CliRunner, mini: Pa
 
 def test_a_city_taken_out_of_events_is_moved_aside(runner: CliRunner, mini: Path) -> None:
     events = mini / "leaflets/hello/events.csv"
-    events.write_text("city,date,time,place,link\nLima,2026-12-05,14:00,Plaza,\nCusco,2026-12-06,15:00,Plaza,\n")
+    events.write_text(
+        "city,date,time,place,link\nLima,2026-12-05,14:00,Plaza,\nCusco,2026-12-06,15:00,Plaza,\n"
+    )
     assert run(runner, mini, "build", "--format", "card", "--lang", "en").exit_code == 0
     events.write_text("city,date,time,place,link\nLima,2026-12-05,14:00,Plaza,\n")
     result = run(runner, mini, "build", "--format", "card", "--lang", "en")
