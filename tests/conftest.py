@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from qillqa.build import build
+from qillqa.po import PoFile, new_unit
 from qillqa.project import load_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,3 +88,22 @@ def records() -> Iterator[list[logging.LogRecord]]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def catalog_of(
+    language: str, *entries: tuple[str | None, str | tuple[str, str], str | tuple[str, ...]]
+) -> PoFile:
+    """A PO file for ``language`` holding ``(context, msgid or (singular, plural), translation(s))``."""
+    catalog = PoFile.new(
+        {
+            "Language": language,
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Plural-Forms": "nplurals=2; plural=(n != 1);",
+        }
+    )
+    for context, msgid, strings in entries:
+        singular, plural = (msgid, None) if isinstance(msgid, str) else msgid
+        unit = new_unit(singular, context, plural)
+        unit.target = strings if isinstance(strings, str) else list(strings)
+        catalog.add(unit)
+    return catalog

@@ -6,13 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
 from tests.conftest import LANGUAGES, REPO
 
-from qillqa.catalogs import Policy, Translator, plural_forms
+from qillqa.catalogs import Policy, Translator, load_catalog
 from qillqa.extract import extract_templates
+from qillqa.headers import plural_forms
 from qillqa.i18n import extract, update
+from qillqa.po import PoFile
 from qillqa.project import load_project
 
 REPO_PO = sorted((REPO / "locales").glob("*/LC_MESSAGES/*.po"))
@@ -30,12 +30,12 @@ def test_repository_catalogues_pass_msgfmt_check(po: Path, tmp_path: Path) -> No
         ["msgfmt", "--check", "-o", str(tmp_path / "out.mo"), str(po)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    with open(po, "rb") as handle:
-        catalog = read_po(handle)
+    assert result.stderr == ""  # not even a warning: no placeholder or missing field in the header
+    header = load_catalog(po).header
     language = po.parts[-3]
-    assert str(catalog.locale) == language
-    assert catalog.mime_headers and dict(catalog.mime_headers)["Content-Type"] == "text/plain; charset=utf-8"
-    assert dict(catalog.mime_headers)["Plural-Forms"] == plural_forms(language)
+    assert header["Language"] == language
+    assert header["Content-Type"] == "text/plain; charset=UTF-8"
+    assert header["Plural-Forms"] == plural_forms(language)
 
 
 @pytest.mark.parametrize("language", ["es", "qu"])
@@ -43,9 +43,7 @@ def test_repository_translations_are_complete(language: str) -> None:
     for po in REPO_PO:
         if po.parts[-3] != language:
             continue
-        with open(po, "rb") as handle:
-            catalog = read_po(handle)
-        untranslated = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+        untranslated = [m.msgid for m in load_catalog(po) if not m.translated or m.fuzzy]
         assert untranslated == [], po
 
 
@@ -59,8 +57,8 @@ def test_template_strings_are_extracted_with_context_and_comments(example: Path)
     catalog = extract_templates(load_project(example))
     when = catalog.get("When", context="flyer")
     assert when is not None
-    assert when.locations[0][0] == "templates/flyer-a5/blocks.html"
-    assert {(m.context, m.id) for m in catalog if m.id} >= {
+    assert when.locations[0].startswith("templates/flyer-a5/blocks.html:")
+    assert {(m.context, m.msgid) for m in catalog} >= {
         ("flyer", "Where"),
         ("flyer", "What happened"),
         ("flyer", "Their demands"),
@@ -68,18 +66,21 @@ def test_template_strings_are_extracted_with_context_and_comments(example: Path)
     }
 
 
-def test_plural_forms_come_from_cldr() -> None:
+def test_plural_forms_are_gettexts_then_cldrs() -> None:
+    assert plural_forms("es") == "nplurals=2; plural=(n != 1);"  # gettext's and Poedit's, not CLDR's 3
     assert plural_forms("qu") == "nplurals=1; plural=(0);"
     assert plural_forms("qu_BO") == "nplurals=1; plural=(0);"
     assert plural_forms("en") == "nplurals=2; plural=(n != 1);"
     assert plural_forms("ay") is None
 
 
-def _catalog() -> Catalog:
-    catalog = Catalog(locale="es")
-    catalog.add("Hello", "Hola", context="greeting")
-    catalog.add("Bye", "Adiós", context="greeting", flags=["fuzzy"])
-    return catalog
+def _catalog() -> PoFile:
+    return PoFile.parse(
+        'msgid ""\nmsgstr ""\n"Language: es\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgctxt "greeting"\nmsgid "Hello"\nmsgstr "Hola"\n\n'
+        '#, fuzzy\nmsgctxt "greeting"\nmsgid "Bye"\nmsgstr "Adiós"\n\n'
+        '# unreviewed: machine-drafted\nmsgctxt "greeting"\nmsgid "Thanks"\nmsgstr "Gracias"\n'
+    )
 
 
 def test_translator_falls_back_and_records() -> None:
@@ -87,10 +88,19 @@ def test_translator_falls_back_and_records() -> None:
     assert tr.pgettext("greeting", "Hello") == "Hola"
     assert tr.pgettext("greeting", "Bye") == "Bye"
     assert tr.pgettext("other", "Hello") == "Hello"
+    assert tr.pgettext("greeting", "Thanks") == "Gracias"  # printed, and recorded as unreviewed
     assert [(m.context, m.msgid, m.reason) for m in tr.misses] == [
         ("greeting", "Bye", "fuzzy"),
         ("other", "Hello", "missing"),
+        ("greeting", "Thanks", "unreviewed"),
     ]
+
+
+def test_strict_refuses_unreviewed_text() -> None:
+    tr = Translator("d", "es", _catalog(), Policy.STRICT)
+    assert tr.pgettext("greeting", "Hello") == "Hola"
+    assert tr.pgettext("greeting", "Thanks") == "Thanks"
+    assert [m.reason for m in tr.misses] == ["unreviewed"]
 
 
 def test_draft_uses_fuzzy_and_source_language_never_misses() -> None:

@@ -10,7 +10,6 @@ in worker processes).
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
@@ -28,15 +27,16 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
-from tests.conftest import DATA, copy_project
+from tests.conftest import DATA, catalog_of, copy_project
 
+from qillqa.catalogs import load_catalog
 from qillqa.checks import html_in
 from qillqa.cli import cli
+from qillqa.po import PoFile
 
 ES_TEMPLATES = "locales/es/LC_MESSAGES/templates.po"
 ES_HELLO = "locales/es/LC_MESSAGES/hello.po"
@@ -366,6 +366,7 @@ def test_template_attachments_need_the_format_setting(mini: Path) -> None:
 
 
 # -- 3. % trouble --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "translation",
@@ -760,8 +761,7 @@ def test_po_charsets(mini: Path) -> None:
     assert "Cuándo: 5 de diciembre de 2026" in pdf_text(mini / CARD_ES)
 
     def translations(text: str) -> dict[tuple[str | None, str], str]:
-        catalog = read_po(io.StringIO(text))
-        return {(m.context, str(m.id)): str(m.string) for m in catalog if m.id and m.string}
+        return {(m.context, m.msgid): m.string for m in PoFile.parse(text) if m.string}
 
     update = invoke(mini, "i18n", "update")
     assert update.code == 0, update.output
@@ -942,13 +942,9 @@ PIECES = [
 @example(text="{{ leaflet }} %(start)s 100%")
 def test_fuzzed_template_translations_never_print_markup(runner: CliRunner, mini: Path, text: str) -> None:
     """Random Unicode and HTML-ish translations of a template word: never markup, never a crash."""
-    from babel.messages.catalog import Catalog
-
     from qillqa.catalogs import write_catalog
 
-    catalog = Catalog(locale="es")
-    catalog.add("When", text, context="card")
-    write_catalog(mini / ES_TEMPLATES, catalog, mini)
+    write_catalog(mini / ES_TEMPLATES, catalog_of("es", ("card", "When", text)), mini)
     result = runner.invoke(
         cli, ["--project", str(mini), "build", "--format", "card", "--lang", "es", "--jobs", "1", "--force"]
     )
@@ -968,13 +964,9 @@ def test_fuzzed_template_translations_never_print_markup(runner: CliRunner, mini
 
 def test_a_usable_translation_is_printed_as_text_not_markup(runner: CliRunner, mini: Path) -> None:
     """What looks like an entity or a tag-to-be stays text: escaping, not only refusal, is at work."""
-    from babel.messages.catalog import Catalog
-
     from qillqa.catalogs import write_catalog
 
-    catalog = Catalog(locale="es")
-    catalog.add("When", "Cuándo &lt;b&gt; & 5 > 3", context="card")
-    write_catalog(mini / ES_TEMPLATES, catalog, mini)
+    write_catalog(mini / ES_TEMPLATES, catalog_of("es", ("card", "When", "Cuándo &lt;b&gt; & 5 > 3")), mini)
     result = runner.invoke(cli, ["--project", str(mini), "build", "--format", "card", "--lang", "es"])
     assert result.exit_code == 0, result.output
     assert "Cuándo &lt;b&gt; & 5 > 3: 5 de diciembre" in pdf_text(mini / CARD_ES)
@@ -1016,16 +1008,16 @@ def test_right_to_left_languages_may_use_their_marks() -> None:
 
 def test_check_and_build_agree_on_plural_entries(mini: Path) -> None:
     """Each plural form may leave out a placeholder; a changed one is refused by both alike."""
-    from babel.messages.catalog import Message
-
     from qillqa.checks import check_message
     from qillqa.project import load_project
 
     project = load_project(mini)
-    good = Message(("One item", "%(num)d items"), ("Un artículo", "%(num)d artículos"))
-    assert list(check_message(good, "es", project, templates=True)) == []
-    bad = Message(("One item", "%(num)d items"), ("Un artículo", "%(n)d artículos"))
-    assert [severity for severity, _ in check_message(bad, "es", project, templates=True)] == ["error"]
+    good = catalog_of("es", (None, ("One item", "%(num)d items"), ("Un artículo", "%(num)d artículos")))
+    assert list(check_message(good.entries[0], "es", project, templates=True)) == []
+    bad = catalog_of("es", (None, ("One item", "%(num)d items"), ("Un artículo", "%(n)d artículos")))
+    assert [severity for severity, _ in check_message(bad.entries[0], "es", project, templates=True)] == [
+        "error"
+    ]
 
 
 def test_a_percent_in_a_plain_template_message_prints_as_written(mini: Path) -> None:
@@ -1040,8 +1032,8 @@ def test_a_long_run_without_spaces_is_updated_quickly_and_kept(mini: Path) -> No
     translate(mini / ES_HELLO, "headline", "Hello world", "x" * 100_000)
     run = qillqa(mini, "i18n", "update", timeout=30)
     assert run.code == 0, run.output
-    catalog = read_po(io.BytesIO((mini / ES_HELLO).read_bytes()))
-    assert catalog.get("Hello world", context="headline").string == "x" * 100_000
+    entry = load_catalog(mini / ES_HELLO).get("Hello world", context="headline")
+    assert entry is not None and entry.string == "x" * 100_000
     assert run.seconds < 20, run.seconds
 
 

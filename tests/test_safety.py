@@ -15,6 +15,7 @@ import pikepdf
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import catalog_of
 
 from qillqa.build import LOCK_FILE
 from qillqa.cli import cli
@@ -138,13 +139,11 @@ def test_fuzzed_translations_never_crash_or_leave_broken_pdfs(
     runner: CliRunner, mini: Path, text: str
 ) -> None:
     """Random Unicode, right-to-left text, combining marks, control characters, very long strings."""
-    from babel.messages.catalog import Catalog
-
     from qillqa.catalogs import write_catalog
 
-    catalog = Catalog(locale="es")
-    catalog.add("Hello world", text, context="headline")
-    write_catalog(mini / "locales/es/LC_MESSAGES/hello.po", catalog, mini)
+    write_catalog(
+        mini / "locales/es/LC_MESSAGES/hello.po", catalog_of("es", ("headline", "Hello world", text)), mini
+    )
     result = run(runner, mini, "build", "--format", "card", "--lang", "es", "--jobs", "1", "--force")
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
     pdf = mini / "dist/hello/hello-card-es.pdf"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from pypdf import PdfReader
+from tests.test_gettext import assert_gnu
 
+from qillqa.catalogs import load_catalog
 from qillqa.cli import cli
 
 
@@ -34,11 +35,12 @@ def test_init_with_a_new_language_writes_empty_catalogues(runner: CliRunner, tmp
     result = runner.invoke(cli, ["init", str(tmp_path / "p"), "--lang", "fr,en", "--name", "Test"])
     assert result.exit_code == 0, result.output
     po = tmp_path / "p" / "locales" / "fr" / "LC_MESSAGES" / "peru-solidarity.po"
-    with open(po, "rb") as handle:
-        catalog = read_po(handle)
-    assert str(catalog.locale) == "fr"
+    catalog = load_catalog(po)
+    assert catalog.header["Language"] == "fr"
+    assert catalog.header["Plural-Forms"] == "nplurals=2; plural=(n > 1);"  # as msginit and Poedit write it
     assert catalog.get("Peru is not alone", context="headline") is not None
-    assert all(not m.string for m in catalog if m.id)
+    assert all(not m.string for m in catalog)
+    assert_gnu(po)
     assert 'name = "Test"' in (tmp_path / "p" / "qillqa.toml").read_text()
     assert not (tmp_path / "p" / "locales" / "qu").exists()
 

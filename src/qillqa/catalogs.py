@@ -1,38 +1,31 @@
-"""Gettext catalogues: reading PO files, translating, extracting, updating.
+"""Gettext catalogues: reading PO files safely, translating, creating and merging them.
 
-Builds read ``locales/<lang>/LC_MESSAGES/<domain>.po`` directly through Babel's
-catalogue model, so there is never a stale ``.mo``. Each leaflet is one domain
-(its name); the strings that templates own are the ``templates`` domain.
+Builds read ``locales/<lang>/LC_MESSAGES/<domain>.po`` directly (as :class:`~qillqa.po.PoFile`),
+so there is never a stale ``.mo``. Each leaflet is one domain (its name); the strings that
+templates own are the ``templates`` domain.
 
 A :class:`Translator` answers gettext calls from one catalogue and records every
-message it had to fall back on, so a build can say exactly what is missing.
+message it had to fall back on, or printed before anyone reviewed it, so a build can
+say exactly what is missing.
 """
 
 from __future__ import annotations
 
 import codecs
-import datetime as dt
-import functools
 import gettext
-import io
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
-from babel.messages.catalog import Catalog
-from babel.messages.catalog import Message as PoMessage
-from babel.messages.pofile import PoFileError, read_po, write_po
-
-from qillqa import __version__
 from qillqa.clock import build_time
 from qillqa.errors import CatalogError
 from qillqa.formats import FontSpec
 from qillqa.fsutil import atomic_write_bytes, holds, read_inside
+from qillqa.headers import new_header, updated_header
 from qillqa.limits import MAX_CATALOG_BYTES
+from qillqa.po import Entry, PoFile, merge
 from qillqa.project import Project
 
 log = logging.getLogger(__name__)
@@ -55,13 +48,13 @@ class Policy(Enum):
 
 @dataclass(frozen=True)
 class Miss:
-    """A message a build could not translate (or translated from a fuzzy entry)."""
+    """A message a build could not translate, or printed from a fuzzy or unreviewed entry."""
 
     domain: str
     language: str
     context: str | None
     msgid: str
-    reason: str  # "missing", "fuzzy" or "unusable"
+    reason: str  # "missing", "fuzzy", "unusable" or "unreviewed"
     #: For an unusable translation: why, and the line of its entry in the PO file.
     detail: str = ""
     line: int | None = None
@@ -198,58 +191,32 @@ def decode_po(data: bytes, shown: Path) -> str:
     return text
 
 
-def load_catalog(
-    path: Path, language: str, domain: str, shown: Path | None = None, root: Path | None = None
-) -> Catalog:
-    """Read a PO file (inside ``root``, when given); a syntax error names the file and line.
+_HEADER_CHARSET = re.compile(r'^("Content-Type:[^"\n]*?charset=)[^\s"\\;]+', re.IGNORECASE | re.MULTILINE)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+
+
+def load_catalog(path: Path, shown: Path | None = None, root: Path | None = None) -> PoFile:
+    """Read a PO or POT file (inside ``root``, when given); bad input names the file and line.
 
     The catalogue is UTF-8 from then on, whatever the file's charset was, so writing it
     back converts it.
     """
     shown = shown or path
     data = read_inside(path, root or path.parent, MAX_CATALOG_BYTES, CatalogError, shown)
-    text = decode_po(data, shown)
+    return parse_catalog(decode_po(data, shown), shown)
+
+
+def parse_catalog(text: str, shown: Path) -> PoFile:
+    """A PO file from its decoded text, after the checks that name a line."""
     check_syntax(text, shown)
+    # The text is decoded already: say so, or the reader would decode it a second time.
+    end = _BLANK_LINE.search(text)
+    head = text[: end.start()] if end else text
+    text = _HEADER_CHARSET.sub(r"\1UTF-8", head, count=1) + text[len(head) :]
     try:
-        catalog = read_po(io.StringIO(text), locale=None, domain=domain, abort_invalid=True)
-        catalog.charset = "utf-8"
-        _attach_previous(catalog, lines_of(text))
-        return catalog
-    except PoFileError as exc:
-        raise CatalogError(f"malformed PO file: {exc}", path=shown, line=exc.lineno) from exc
-    except (ValueError, UnicodeError) as exc:
+        return PoFile.parse(text)
+    except (ValueError, TypeError, KeyError, IndexError, UnicodeError) as exc:
         raise CatalogError(f"malformed PO file: {exc}", path=shown) from exc
-
-
-def _attach_previous(catalog: Catalog, lines: list[str]) -> None:
-    """Restore the previous msgids (``#|`` lines) that Babel's reader drops.
-
-    Without this, reading and writing a catalogue would silently erase what a
-    fuzzy translation was made from, which translators rely on.
-    """
-    for message in [*catalog, *catalog.obsolete.values()]:
-        # Babel reads "#| msgid ..." as a translator comment "| msgid ...": drop those.
-        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
-    for message in catalog:
-        if not message.id or not message.lineno:
-            continue
-        index = message.lineno - 2  # the line above the msgid
-        while index >= 0 and lines[index].startswith(('"', "msgctxt")):
-            index -= 1
-        block: list[str] = []
-        while index >= 0 and lines[index].startswith("#|"):
-            block.insert(0, lines[index][2:].strip())
-            index -= 1
-        block = [line for line in block if not line.startswith("msgctxt")]
-        if not block:
-            continue
-        try:
-            previous = read_po(io.StringIO("\n".join(block) + '\nmsgstr ""\n'))
-        except (PoFileError, ValueError):
-            continue
-        for entry in previous:
-            if entry.id:
-                message.previous_id = [entry.id] if isinstance(entry.id, str) else list(entry.id)
 
 
 @dataclass
@@ -259,11 +226,12 @@ class Translator:
     Returns plain text, never markup: whoever prints it escapes it. A translation that
     :func:`qillqa.checks.unusable` rejects (HTML, changed placeholders or links, bidi
     controls, far too long) is never returned: the source text is, and the miss is recorded.
+    An unreviewed translation is returned and recorded, except under ``--strict``.
     """
 
     domain: str
     language: str
-    catalog: Catalog | None
+    catalog: PoFile | None
     policy: Policy = Policy.FALLBACK
     is_source: bool = False
     misses: list[Miss] = field(default_factory=list)
@@ -272,43 +240,47 @@ class Translator:
     #: The fonts of the page: a translation with a character none of them has is not used.
     fonts: tuple[FontSpec, ...] = ()
 
-    def _lookup(self, context: str | None, msgid: str, plural: str | None = None) -> Any:
-        message = self.catalog.get(msgid, context=context) if self.catalog is not None else None
-        translated = message.string if message is not None else None
-        usable = all(translated) if isinstance(translated, tuple) else bool(translated)
-        if usable and message is not None and (not message.fuzzy or self.policy is Policy.DRAFT):
-            why = self._unusable(message, plural)
+    def _miss(
+        self, context: str | None, msgid: str, reason: str, detail: str = "", line: int | None = None
+    ) -> None:
+        self.misses.append(Miss(self.domain, self.language, context, msgid, reason, detail, line))
+
+    def _lookup(self, context: str | None, msgid: str, plural: str | None = None) -> tuple[str, ...] | None:
+        entry = self.catalog.get(msgid, context) if self.catalog is not None else None
+        usable = entry is not None and entry.translated
+        if entry is not None and usable and (not entry.fuzzy or self.policy is Policy.DRAFT):
+            why = self._unusable(entry, plural)
             if why:
-                self.misses.append(
-                    Miss(self.domain, self.language, context, msgid, "unusable", why, message.lineno)
-                )
+                self._miss(context, msgid, "unusable", why, entry.line)
                 return None
-        if usable and message is not None and not message.fuzzy:
-            return translated
+        if entry is not None and usable and not entry.fuzzy:
+            if entry.unreviewed and not self.is_source:
+                self._miss(context, msgid, "unreviewed", line=entry.line)
+                if self.policy is Policy.STRICT:
+                    return None
+            return entry.strings
         if self.is_source:
             return None
-        reason = "fuzzy" if usable else "missing"
-        self.misses.append(Miss(self.domain, self.language, context, msgid, reason))
-        if usable and self.policy is Policy.DRAFT:
-            return translated
+        self._miss(context, msgid, "fuzzy" if usable else "missing")
+        if entry is not None and usable and self.policy is Policy.DRAFT:
+            return entry.strings
         return None
 
-    def _unusable(self, message: PoMessage, plural: str | None) -> str | None:
+    def _unusable(self, entry: Entry, plural: str | None) -> str | None:
         from qillqa.checks import message_problem
 
-        if isinstance(message.id, tuple | list) != (plural is not None):
+        if (entry.msgid_plural is not None) != (plural is not None):
             return (
                 "the entry has plural forms, the message has none"
                 if plural is None
                 else "the message has plural forms, the entry has none"
             )
-        why = message_problem(message, self.language, self.domain == TEMPLATES_DOMAIN)
+        why = message_problem(entry.ids, entry.strings, self.language, self.domain == TEMPLATES_DOMAIN)
         if why or not self.fonts:
             return why
         from qillqa.fonts import describe_chars, missing_glyphs
 
-        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
-        missing = sorted({c for text in strings for c in missing_glyphs(str(text), self.fonts)})
+        missing = sorted({c for text in entry.strings for c in missing_glyphs(text, self.fonts)})
         if missing:
             families = ", ".join(spec.family for spec in self.fonts)
             return f"{describe_chars(missing)} not in the fonts of this format ({families})"
@@ -316,7 +288,7 @@ class Translator:
 
     def pgettext(self, context: str | None, message: str) -> str:
         found = self._lookup(context, message)
-        text = str(found) if isinstance(found, str) else message
+        text = found[0] if found else message
         self.used.append((context, message, text))
         return text
 
@@ -325,8 +297,8 @@ class Translator:
 
     def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
         found = self._lookup(context, singular, plural)
-        if isinstance(found, tuple) and self.catalog is not None:
-            text = str(found[min(_plural_index(self.catalog, n), len(found) - 1)])
+        if found and self.catalog is not None:
+            text = found[min(_plural_index(self.catalog, n), len(found) - 1)]
         else:
             text = singular if n == 1 else plural
         self.used.append((context, singular, text))
@@ -336,14 +308,14 @@ class Translator:
         return self.npgettext(None, singular, plural, n)
 
 
-def _plural_index(catalog: Catalog, n: int) -> int:
+def _plural_index(catalog: PoFile, n: int) -> int:
     """The plural form for ``n``, by the stdlib's evaluator of the PO file's C expression.
 
     The expression comes from a translator's header: one that the evaluator refuses (too
     long, too deeply nested, not C) falls back to the two-form rule.
     """
     try:
-        return int(gettext.c2py(catalog.plural_expr)(n))
+        return int(gettext.c2py(catalog.plural_expression)(n))
     except (ValueError, SyntaxError, TypeError, ArithmeticError, RecursionError):
         return 0 if n == 1 else 1
 
@@ -354,16 +326,14 @@ class Catalogues:
     def __init__(self, project: Project, policy: Policy = Policy.FALLBACK) -> None:
         self.project = project
         self.policy = policy
-        self._cache: dict[tuple[str, str], Catalog | None] = {}
+        self._cache: dict[tuple[str, str], PoFile | None] = {}
 
-    def catalog(self, language: str, domain: str) -> Catalog | None:
+    def catalog(self, language: str, domain: str) -> PoFile | None:
         key = (language, domain)
         if key not in self._cache:
             path = self.project.po_path(language, domain)
             self._cache[key] = (
-                load_catalog(path, language, domain, self.project.relative(path), self.project.root)
-                if path.is_file()
-                else None
+                load_catalog(path, self.project.relative(path), self.project.root) if path.is_file() else None
             )
         return self._cache[key]
 
@@ -379,165 +349,46 @@ class Catalogues:
         )
 
 
-def now() -> dt.datetime:
-    """The time stamped into catalogue headers: ``SOURCE_DATE_EPOCH`` when set."""
-    return build_time().replace(second=0)
+def now() -> str:
+    """The time stamped into catalogue headers (``SOURCE_DATE_EPOCH`` when set), as gettext writes it."""
+    return build_time().replace(second=0).strftime("%Y-%m-%d %H:%M%z")
 
 
-#: Babel wraps lines with a pattern that is quadratic in a run of text without spaces (a
-#: 100,000-character one took 48 s); a catalogue with a run longer than this is not wrapped.
-_LONGEST_WRAPPED_RUN = 200
+def new_catalog(template: PoFile, language: str, project: Project) -> PoFile:
+    """A new PO catalogue for ``language``: every message of ``template``, none translated."""
+    date = template.header.get("POT-Creation-Date") or now()
+    empty = PoFile.new(new_header(project.name, language, date), template.header_comments)
+    return merge(empty, template)
 
 
-def render_po(catalog: Catalog, *, template: bool = False) -> bytes:
-    """A catalogue as PO (or POT) file bytes, stable from one run to the next."""
-    buffer = io.BytesIO()
-    runs = (
-        len(run)
-        for message in [*catalog, *catalog.obsolete.values()]
-        for text in (*_strings(message.id), *_strings(message.string))
-        for run in text.split()
-    )
-    width = 76 if max(runs, default=0) <= _LONGEST_WRAPPED_RUN else 0
-    write_po(buffer, catalog, width=width, include_previous=True, omit_header=False)
-    data = buffer.getvalue()
-    # Babel stamps its own name and version; the file should change only with its messages.
-    return data.replace(
-        f"Generated-By: Babel {_babel_version()}\\n".encode(),
-        f"Generated-By: qillqa {__version__}\\n".encode(),
-    )
+def merged_catalog(old: PoFile | None, template: PoFile, language: str, project: Project) -> PoFile:
+    """``old`` brought up to ``template`` as msgmerge does (a new catalogue when there is none).
 
-
-def _strings(value: object) -> tuple[str, ...]:
-    if isinstance(value, tuple | list):
-        return tuple(str(item) for item in value)
-    return (str(value),) if value else ()
-
-
-def _babel_version() -> str:
-    import babel
-
-    return str(babel.__version__)
-
-
-DEFAULT_PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
-
-
-def plural_forms(language: str) -> str | None:
-    """The gettext Plural-Forms for ``language``: Babel's table, else CLDR's rule; ``None`` if unknown.
-
-    CLDR rules that use operands gettext lacks (such as the exponent ``e``) fall
-    back to Babel's table or the common two-form rule.
+    The header keeps every field of ``old`` and gets the template's creation date; see
+    :func:`qillqa.headers.updated_header`.
     """
-    from babel import Locale, UnknownLocaleError
-    from babel.messages.plurals import PLURALS, get_plural
-    from babel.plural import to_gettext
-
-    try:
-        locale = Locale.parse(language)
-    except (UnknownLocaleError, ValueError):
-        return None
-    if str(locale) in PLURALS or locale.language in PLURALS:
-        return str(get_plural(locale))
-    rule = str(to_gettext(locale.plural_form))
-    expression = rule.split("plural=", 1)[1]
-    if re.search(r"\b[eivwftc]\b", expression):
-        return DEFAULT_PLURAL_FORMS
-    return rule
+    if old is None:
+        return new_catalog(template, language, project)
+    result = merge(old, template)
+    has_plurals = any(entry.msgid_plural is not None for entry in [*result.entries, *result.obsolete])
+    date = template.header.get("POT-Creation-Date")
+    result.set_header(updated_header(old.header, project.name, language, date, has_plurals))
+    return result
 
 
-@functools.cache
-def _default_plural_forms(language: str) -> str:
-    log.warning("no CLDR plural rules for %r: using Plural-Forms %s", language, DEFAULT_PLURAL_FORMS)
-    return DEFAULT_PLURAL_FORMS
+def lost_translations(old: PoFile, new: PoFile) -> list[Entry]:
+    """The translated entries of ``old`` whose translation ``new`` no longer holds anywhere.
+
+    The safety net of every update: it is empty, or nothing is written.
+    """
+    kept = {entry.strings for entry in [*new.entries, *new.obsolete] if entry.string}
+    return [entry for entry in [*old.entries, *old.obsolete] if entry.string and entry.strings not in kept]
 
 
-def new_catalog(template: Catalog, language: str, project: Project) -> Catalog:
-    """A new, empty PO catalogue for ``language`` from ``template``."""
-    catalog = Catalog(
-        locale=language,
-        domain=template.domain,
-        project=project.name,
-        copyright_holder=project.name,
-        creation_date=template.creation_date,
-        revision_date=template.creation_date,
-        language_team=language,
-        fuzzy=False,
-        header_comment=template.header_comment,
-    )
-    forms = plural_forms(language) or _default_plural_forms(language)
-    # Set explicitly: Babel writes Plural-Forms for a language CLDR lacks only when told.
-    catalog.mime_headers = [(n, v) for n, v in catalog.mime_headers if n != "Plural-Forms"] + [
-        ("Plural-Forms", forms)
-    ]
-    catalog.update(template, no_fuzzy_matching=True, update_creation_date=True)
-    return catalog
-
-
-def write_catalog(path: Path, catalog: Catalog, root: Path) -> bool:
+def write_catalog(path: Path, catalog: PoFile, root: Path) -> bool:
     """Write ``catalog`` to ``path`` atomically (inside ``root``); ``False`` when it already says the same."""
-    data = render_po(catalog)
+    data = catalog.render()
     if holds(path, data, root):
         return False
     atomic_write_bytes(path, data, root)
     return True
-
-
-def update_catalog(path: Path, template: Catalog, language: str, project: Project) -> Catalog:
-    """The PO catalogue at ``path`` merged with ``template`` (created when missing)."""
-    if not path.is_file():
-        return new_catalog(template, language, project)
-    catalog = load_catalog(path, language, template.domain or "", project.relative(path), project.root)
-    previous = {(m.id, m.context): m.previous_id for m in catalog if m.fuzzy and m.previous_id}
-    translated = [
-        PoMessage(m.id, m.string, context=m.context, user_comments=list(m.user_comments), flags=m.flags)
-        for m in [*catalog, *catalog.obsolete.values()]
-        if m.id and m.string
-    ]
-    catalog.update(template, update_creation_date=True)
-    # Babel carries a previous msgid only for matches it makes now; keep the earlier ones too.
-    for message in catalog:
-        if message.fuzzy and not message.previous_id and (message.id, message.context) in previous:
-            message.previous_id = previous[message.id, message.context]
-        # A text that comes back gets its old translation back from the obsolete entries, as
-        # fuzzy: PO files do not record whether an obsolete entry was fuzzy, so a translator checks.
-        # An exact old translation beats Babel's fuzzy guess from another message.
-        key = _key(message)
-        if message.id and (not message.string or message.fuzzy) and key in catalog.obsolete:
-            old = catalog.obsolete.pop(key)
-            if old.string:
-                message.string, message.user_comments = old.string, old.user_comments
-                message.flags = message.flags | {"fuzzy"}
-                message.previous_id = []
-    # An obsolete entry without a translation has nothing to keep.
-    for key in [k for k, m in catalog.obsolete.items() if not m.string]:
-        del catalog.obsolete[key]
-    # The safety net: a translation that is nowhere in the result any more is kept as obsolete.
-    kept = {_text(m.string) for m in [*catalog, *catalog.obsolete.values()] if m.string}
-    for message in translated:
-        key = _key(message)
-        if _text(message.string) in kept:
-            continue
-        if key not in catalog.obsolete and key not in catalog:
-            catalog.obsolete[key] = message
-        else:  # pragma: no cover - no known case reaches it
-            raise CatalogError(
-                f"updating would lose the translation of {message.id!r}; nothing written",
-                path=project.relative(path),
-            )
-    return catalog
-
-
-def _text(string: object) -> str:
-    return "\x00".join(string) if isinstance(string, tuple | list) else str(string)
-
-
-def _key(message: PoMessage) -> str | tuple[str, str]:
-    """The key Babel files a message under in a catalogue."""
-    msgid = message.id[0] if isinstance(message.id, list | tuple) else message.id
-    return (msgid, message.context) if message.context else msgid
-
-
-def messages_of(catalog: Catalog) -> Iterable[PoMessage]:
-    """The catalogue's messages, without the header entry."""
-    return (message for message in catalog if message.id)

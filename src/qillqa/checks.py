@@ -20,11 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog, Message, TranslationError
-from babel.messages.checkers import num_plurals
 from markdown_it import MarkdownIt
 
 from qillqa.limits import MAX_LENGTH_RATIO, MAX_MESSAGE_CHARS, MIN_LENGTH_ALLOWED
+from qillqa.po import Entry, PoFile
 from qillqa.project import Project
 
 ERROR = "error"
@@ -200,16 +199,17 @@ def unusable(
     return None
 
 
-def message_problem(message: Message, language: str, templates: bool) -> str | None:
-    """Why a PO entry's translation is never printed, or ``None``: the one rule of checks and builds.
+def message_problem(
+    ids: tuple[str, ...], strings: tuple[str, ...], language: str, templates: bool
+) -> str | None:
+    """Why an entry's translation is never printed, or ``None``: the one rule of checks and builds.
 
+    ``ids`` are the msgid (and msgid_plural), ``strings`` the translation (or its forms).
     A plural entry is judged against both its msgid and msgid_plural, and each form may
     leave out a placeholder; an entry whose plural-ness differs from the message's is judged
     by the caller (the translator knows how the template asks for it).
     """
-    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
     source = " ".join(ids)
-    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
     formatted = templates and python_format(source)
     rtl = right_to_left(language)
     for text in strings:
@@ -256,14 +256,14 @@ def _exclamation_pairs(text: str) -> str | None:
 
 
 def check_message(
-    message: Message, language: str, project: Project, templates: bool = False
+    entry: Entry, language: str, project: Project, templates: bool = False
 ) -> Iterator[tuple[str, str]]:
     """(severity, text) for each problem of one translated message.
 
     ``templates``: the message belongs to the templates domain (plain text, %-formatted
     when it is python-format); otherwise to a leaflet (inline Markdown).
     """
-    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    ids = entry.ids
     msgid = ids[0]
     plural = len(ids) > 1
     source = " ".join(ids)
@@ -273,11 +273,11 @@ def check_message(
             "message qillqa extracts: it is not one of this project's; remove the entry"
         )
         return
-    why = message_problem(message, language, templates)
+    why = message_problem(ids, entry.strings, language, templates)
     if why:
         yield ERROR, f"not printed (the build prints the source text instead): {why}"
         return
-    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    strings = entry.strings
     base = language.split("_")[0]
     for msgstr in strings:
         if not msgstr:
@@ -333,20 +333,27 @@ def check_message(
 
 
 def check_catalog(
-    catalog: Catalog, path: Path, language: str, project: Project, templates: bool = False
+    catalog: PoFile, path: Path, language: str, project: Project, templates: bool = False
 ) -> list[Finding]:
-    """Every finding in one catalogue, Babel's own checkers included."""
+    """Every finding in one catalogue: its translations, and plural forms against its header."""
     findings: list[Finding] = []
     shown = project.relative(path)
-    for message in catalog:
-        if not message.id or not message.string:
+    nplurals = catalog.nplurals
+    for entry in catalog:
+        if not any(entry.strings):
             continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        line = message.lineno or 0
-        for severity, text in check_message(message, language, project, templates):
-            findings.append(Finding(severity, shown, line, msgid, message.context, text))
-        try:
-            num_plurals(catalog, message)  # Babel's; placeholders are checked above with both sides named
-        except TranslationError as error:
-            findings.append(Finding(ERROR, shown, line, msgid, message.context, str(error)))
+        for severity, text in check_message(entry, language, project, templates):
+            findings.append(Finding(severity, shown, entry.line, entry.msgid, entry.context, text))
+        if entry.msgid_plural is not None and len(entry.strings) != nplurals:
+            findings.append(
+                Finding(
+                    ERROR,
+                    shown,
+                    entry.line,
+                    entry.msgid,
+                    entry.context,
+                    f"the entry has {len(entry.strings)} plural forms, "
+                    f"the header's Plural-Forms says {nplurals}",
+                )
+            )
     return findings

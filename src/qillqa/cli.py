@@ -564,40 +564,131 @@ def init_language(state: State, language: str, locale: str | None) -> None:
 
 @i18n.command()
 @_languages_option("Only these languages.")
-@click.option("--min-percent", type=click.FloatRange(0, 100), help="Exit 1 if any catalogue is below N%.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--min-percent",
+    type=click.FloatRange(0, 100),
+    metavar="N",
+    help="Exit 1 if any catalogue's '%' column is below N.",
+)
+@click.option(
+    "--min-reviewed",
+    type=click.FloatRange(0, 100),
+    metavar="N",
+    help="Exit 1 if any catalogue's 'reviewed %' column is below N.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (see docs/status-json.md) instead of a table."
+)
 @click.pass_obj
-def status(state: State, languages: tuple[str, ...], min_percent: float | None, as_json: bool) -> None:
+def status(
+    state: State,
+    languages: tuple[str, ...],
+    min_percent: float | None,
+    min_reviewed: float | None,
+    as_json: bool,
+) -> None:
     """Show how complete each language is, per leaflet (and for the templates).
 
-    Counts messages and words: translated, fuzzy (needs checking) and
-    untranslated. The source language counts as complete.
+    Counts messages: reviewed, unreviewed (printed, but marked as awaiting a
+    fluent reviewer), fuzzy (not printed until checked) and missing, then the
+    words still to translate, the share printed as translated (%) and the share
+    reviewed. The source language counts as complete. The limits compare the
+    numbers exactly as printed.
 
     \b
-    Example:
+    Examples:
       qillqa i18n status --lang qu --min-percent 100
+      qillqa i18n status --json > status.json
     """
     import json
 
+    from qillqa.status import report
     from qillqa.status import status as run_status
 
-    rows = run_status(state.project(), languages)
+    project = state.project()
+    rows = run_status(project, languages)
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report(project, rows), ensure_ascii=False, indent=2))
     else:
         click.echo(
-            f"{'domain':<20} {'lang':<6} {'done':>6} {'fuzzy':>6} {'todo':>6} {'words todo':>10} {'%':>6}"
+            f"{'domain':<20} {'lang':<6} {'reviewed':>8} {'unreviewed':>10} {'fuzzy':>6} {'missing':>7} "
+            f"{'words todo':>10} {'%':>6} {'reviewed %':>10}"
         )
         for r in rows:
+            m = r.messages
             click.echo(
-                f"{r.domain:<20} {r.language:<6} {r.translated:>6} {r.fuzzy:>6} {r.untranslated:>6} "
-                f"{r.fuzzy_words + r.untranslated_words:>10} {r.percent:>6.1f}"
+                f"{r.domain:<20} {r.language:<6} {m.reviewed:>8} {m.unreviewed:>10} {m.fuzzy:>6} "
+                f"{m.missing:>7} {r.words.fuzzy + r.words.missing:>10} {r.percent:>6.1f} "
+                f"{r.reviewed_percent:>10.1f}"
             )
-    if min_percent is not None:
-        low = [r for r in rows if r.percent < min_percent]
+    for limit, column, attribute in (
+        (min_percent, "%", "percent"),
+        (min_reviewed, "reviewed %", "reviewed_percent"),
+    ):
+        if limit is None:
+            continue
+        low = [(r, getattr(r, attribute)) for r in rows if getattr(r, attribute) < limit]
         if low:
-            names = ", ".join(f"{r.domain} [{r.language}] {r.percent:.1f}%" for r in low)
-            raise click.ClickException(f"below {min_percent:g}%: {names}")
+            names = ", ".join(f"{r.domain} [{r.language}] {value:.1f}" for r, value in low)
+            raise click.ClickException(f"{column} below {limit:g}: {names}")
+
+
+@i18n.command()
+@click.argument("language")
+@click.option(
+    "--domain",
+    "-d",
+    "domains",
+    multiple=True,
+    callback=_split,
+    metavar="DOMAIN[,DOMAIN...]",
+    help="Only these catalogues: 'templates' or a leaflet's name.",
+)
+@click.option("--match", metavar="TEXT", help="Only messages whose source text contains TEXT.")
+@click.option("--by", metavar="NAME", help="Clear the marks of the listed translations, signed NAME.")
+@click.option("--mark", metavar="REASON", help="Mark reviewed translations as awaiting review, saying why.")
+@click.pass_obj
+def review(
+    state: State,
+    language: str,
+    domains: tuple[str, ...],
+    match: str | None,
+    by: str | None,
+    mark: str | None,
+) -> None:
+    """List LANGUAGE's translations that await review by a fluent speaker.
+
+    A translation awaits review when a translator comment ('# ...' in the PO
+    file) starts with 'unreviewed' or 'Machine-drafted'. It is printed by a
+    normal build and by --draft (with the draft stamp), and refused by
+    --strict. A reviewer reads them (in Poedit, Weblate or a text editor),
+    fixes what needs fixing, then clears the marks with --by; or deletes the
+    comment by hand, which is the same thing.
+
+    \b
+    Examples:
+      qillqa i18n review qu
+      qillqa i18n review qu --domain templates --by "Rosa Quispe"
+      qillqa i18n review es --match "Dina" --mark "figures to check"
+    """
+    from qillqa.i18n import review as run_review
+
+    listed, written = run_review(state.project(), language, domains, match, by, mark)
+    for item in listed:
+        context = f"[{item.context}] " if item.context else ""
+        click.echo(
+            f"{item.path.as_posix()}:{item.line}: {context}{_excerpt(item.msgid)} -> {_excerpt(item.msgstr)}"
+        )
+    for file in written:
+        click.echo(f"wrote {_relative(file.path)}", err=True)
+    action = "cleared" if by is not None else "marked" if mark is not None else "awaiting review"
+    click.echo(f"{len(listed)} translation(s) {action}", err=True)
+
+
+def _excerpt(text: str, width: int = 48) -> str:
+    """One line of at most ``width`` characters, for listing a message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 @i18n.command()

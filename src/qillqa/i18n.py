@@ -1,40 +1,40 @@
-"""The translators' workflow: extract, update, add a language, compile.
+"""The translators' workflow: extract, update, add a language, review, compile.
 
 ``extract`` writes ``locales/<domain>.pot`` for the templates and for each
 leaflet; a file is rewritten only when its messages change, so its creation
 date moves only then. ``update`` merges every template into every language's
-PO file with Babel's ``Catalog.update``: translations are kept, changed messages
-become fuzzy with the previous msgid (``#|``), removed ones stay as obsolete
-(``#~``), and files that would not change are not rewritten. With
-``write=False`` both only report what would change (``i18n update --check``).
+PO file as ``msgmerge --previous`` does (:func:`qillqa.po.merge`): translations are
+kept, changed messages become fuzzy with the previous msgid (``#|``), removed ones
+stay as obsolete (``#~``). Files are compared by what they say, not by their bytes:
+one that Poedit or Weblate wrapped differently, or saved with CRLF, and that says the
+same is left alone. With ``write=False`` both only report what would change
+(``i18n update --check``).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tomlkit
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 
 from qillqa.catalogs import (
     TEMPLATES_DOMAIN,
     Catalogues,
     load_catalog,
-    now,
-    render_po,
-    update_catalog,
+    lost_translations,
+    merged_catalog,
 )
 from qillqa.checks import ERROR, Finding, check_catalog
 from qillqa.content import leaflet_names, load_leaflet
-from qillqa.errors import ProjectError, QillqaError, UsageError
+from qillqa.errors import CatalogError, ProjectError, QillqaError, UsageError
 from qillqa.extract import extract_leaflet, extract_templates
 from qillqa.fsutil import atomic_write_bytes, holds, read_inside, sweep_litter
 from qillqa.limits import MAX_TEXT_FILE_BYTES
+from qillqa.po import PoFile
 from qillqa.project import CONFIG_NAME, LANGUAGE_CODE, Project, load_project
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class Written:
     changed: bool
 
 
-def templates_of(project: Project) -> dict[str, Catalog]:
+def templates_of(project: Project) -> dict[str, PoFile]:
     """Every domain's freshly extracted template catalogue: templates first, then leaflets."""
     catalogs = {TEMPLATES_DOMAIN: extract_templates(project)}
     for name in leaflet_names(project):
@@ -59,53 +59,69 @@ def pot_path(project: Project, domain: str) -> Path:
     return project.locales_dir / f"{domain}.pot"
 
 
-def _save(project: Project, path: Path, data: bytes, write: bool) -> Written:
-    """Write ``data`` to ``path`` (inside the project) unless it already holds exactly that."""
-    changed = not holds(path, data, project.root)
+def _read(project: Project, path: Path) -> PoFile | None:
+    return load_catalog(path, project.relative(path), project.root) if path.is_file() else None
+
+
+def _save(project: Project, path: Path, catalog: PoFile, old: PoFile | None, write: bool) -> Written:
+    """Write ``catalog`` to ``path`` (inside the project) unless the file already says the same.
+
+    "The same" is what the entries and header say, not the bytes: wrapping and line
+    endings are the translator's tool's business.
+    """
+    changed = old is None or old.content() != catalog.content()
     if changed and write:
-        atomic_write_bytes(path, data, project.root)
+        data = catalog.render()
+        if not holds(path, data, project.root):
+            atomic_write_bytes(path, data, project.root)
     return Written(path, changed)
-
-
-def template_bytes(path: Path, catalog: Catalog, project: Project) -> bytes:
-    """A POT file's new content; its creation date moves only when its messages do."""
-    if path.is_file():
-        previous = load_catalog(path, "", catalog.domain or "", project.relative(path), project.root)
-        catalog.creation_date = previous.creation_date
-        data = render_po(catalog)
-        if holds(path, data, project.root):
-            return data
-    catalog.creation_date = now()
-    return render_po(catalog)
 
 
 def extract(project: Project, write: bool = True) -> list[Written]:
     """Write ``locales/<domain>.pot`` for every domain."""
-    return [
-        _save(
-            project,
-            pot_path(project, domain),
-            template_bytes(pot_path(project, domain), catalog, project),
-            write,
-        )
-        for domain, catalog in templates_of(project).items()
-    ]
+    written = []
+    for domain, catalog in templates_of(project).items():
+        path = pot_path(project, domain)
+        old = _read(project, path)
+        _keep_date(catalog, old)
+        written.append(_save(project, path, catalog, old, write))
+    return written
+
+
+def _keep_date(template: PoFile, old: PoFile | None) -> None:
+    """A POT file's creation date moves only when its messages do."""
+    if old is None or old.content()[2] != template.content()[2]:
+        return
+    date = old.header.get("POT-Creation-Date")
+    if date:
+        template.set_header({**template.header, "POT-Creation-Date": date})
 
 
 def update(project: Project, languages: tuple[str, ...] = (), write: bool = True) -> list[Written]:
     """Extract, then merge every domain's template into each language's PO file.
 
     Every file is read and merged before any is written: one malformed PO file stops the
-    update with its file and line, and nothing is changed.
+    update with its file and line, and nothing is changed. Nor is anything written if a
+    translation would be lost.
     """
-    pending: list[tuple[Path, bytes]] = []
+    pending: list[tuple[Path, PoFile, PoFile | None]] = []
     for domain, template in templates_of(project).items():
         path = pot_path(project, domain)
-        pending.append((path, template_bytes(path, template, project)))
+        old_template = _read(project, path)
+        _keep_date(template, old_template)
+        pending.append((path, template, old_template))
         for language in project.select_languages(languages):
             po = project.po_path(language, domain)
-            pending.append((po, render_po(update_catalog(po, template, language, project))))
-    written = [_save(project, path, data, write) for path, data in pending]
+            old = _read(project, po)
+            merged = merged_catalog(old, template, language, project)
+            if old is not None and (lost := lost_translations(old, merged)):
+                raise CatalogError(
+                    f"updating would lose the translation of {lost[0].msgid!r}; nothing written",
+                    path=project.relative(po),
+                    line=lost[0].line,
+                )
+            pending.append((po, merged, old))
+    written = [_save(project, path, catalog, old, write) for path, catalog, old in pending]
     if write:
         sweep_litter(project.locales_dir)
     return written
@@ -147,8 +163,8 @@ def init_language(project: Project, language: str, locale: str | None = None) ->
     created = []
     for domain, template in templates_of(project).items():
         po = project.po_path(language, domain)
-        catalog = update_catalog(po, template, language, project)
-        _save(project, po, render_po(catalog), True)
+        old = _read(project, po)
+        _save(project, po, merged_catalog(old, template, language, project), old, True)
         created.append(po)
     atomic_write_bytes(config, tomlkit.dumps(document).encode("utf-8"), project.root)
     load_project(project.root)  # the edited file must still be valid
@@ -186,9 +202,105 @@ def compile_catalogs(project: Project, languages: tuple[str, ...] = ()) -> list[
                     f"no catalogue {project.relative(project.po_path(language, domain))}; "
                     "run 'qillqa i18n update'"
                 )
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog, use_fuzzy=False)
-            written.append(
-                _save(project, project.po_path(language, domain).with_suffix(".mo"), buffer.getvalue(), True)
-            )
+            path = project.po_path(language, domain).with_suffix(".mo")
+            data = mo_bytes(catalog)
+            if not holds(path, data, project.root):
+                atomic_write_bytes(path, data, project.root)
+            written.append(Written(path, True))
     return written
+
+
+def mo_bytes(catalog: PoFile) -> bytes:
+    """The ``.mo`` file of a catalogue, as ``msgfmt`` makes it: fuzzy and untranslated entries left out."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    compiled = Catalog(locale=None, fuzzy=False)
+    compiled.mime_headers = list(catalog.header.items())
+    for entry in catalog:
+        if entry.translated and not entry.fuzzy:
+            plural = len(entry.ids) > 1
+            msgid = entry.ids if plural else entry.msgid
+            compiled.add(msgid, entry.strings if plural else entry.string, context=entry.context)
+    buffer = io.BytesIO()
+    write_mo(buffer, compiled, use_fuzzy=False)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One translation awaiting review, where a reviewer finds it."""
+
+    path: Path  # the PO file, relative to the project
+    line: int
+    context: str | None
+    msgid: str
+    msgstr: str
+    note: str  # the comment that marks it
+
+
+def review(
+    project: Project,
+    language: str,
+    domains: tuple[str, ...] = (),
+    match: str | None = None,
+    by: str | None = None,
+    mark: str | None = None,
+) -> tuple[list[Pending], list[Written]]:
+    """The unreviewed translations of ``language``; with ``by`` their marks are cleared, with ``mark`` set.
+
+    ``match`` keeps only messages whose source text contains it (case-insensitive).
+    ``by`` (a reviewer's name) replaces each mark with ``# reviewed by BY``; ``mark``
+    (a reason) marks every reviewed translation selected ``# unreviewed: MARK``. The
+    listed entries are the ones changed. Every file is read before any is written.
+    """
+    if by is not None and mark is not None:
+        raise UsageError("--by clears review marks and --mark sets them: give one of them")
+    for text, option in ((by, "--by"), (mark, "--mark")):
+        if text is not None and (not text.strip() or any(ch in text for ch in "\r\n\x00")):
+            raise UsageError(f"{option} takes one line of text, found {text!r}")
+    if language == project.source_language:
+        raise UsageError(f"{language!r} is the source language: it has nothing to review")
+    project.select_languages((language,))
+    known = templates_of(project)
+    for domain in domains:
+        if domain not in known:
+            raise UsageError(f"no domain {domain!r}; this project has: {', '.join(known)}")
+    listed: list[Pending] = []
+    pending: list[tuple[Path, PoFile, PoFile]] = []
+    for domain in domains or tuple(known):
+        path = project.po_path(language, domain)
+        old = _read(project, path)
+        if old is None:
+            continue
+        catalog = load_catalog(path, project.relative(path), project.root)
+        for entry in catalog:
+            if match is not None and match.casefold() not in " ".join(entry.ids).casefold():
+                continue
+            wanted = entry.translated and not entry.fuzzy and (entry.unreviewed != (mark is not None))
+            if not wanted:
+                continue
+            note = next((c for c in entry.comments if entry.unreviewed and _marks(c)), "")
+            shown = project.relative(path)
+            listed.append(Pending(shown, entry.line, entry.context, entry.msgid, entry.string, note))
+            if by is not None:
+                entry.mark_reviewed(by.strip())
+            elif mark is not None:
+                entry.mark_unreviewed(mark.strip())
+        pending.append((path, catalog, old))
+    changing = by is not None or mark is not None
+    written = [_save(project, path, catalog, old, changing) for path, catalog, old in pending]
+    if changing:  # the lines as the files now are, where the reviewer will look
+        lines = {}
+        for file in written:
+            if file.changed:
+                for entry in load_catalog(file.path, project.relative(file.path), project.root):
+                    lines[project.relative(file.path), entry.key] = entry.line
+        listed = [replace(p, line=lines.get((p.path, (p.context, p.msgid)), p.line)) for p in listed]
+    return listed, [w for w in written if w.changed]
+
+
+def _marks(comment: str) -> bool:
+    from qillqa.po import UNREVIEWED_MARKERS
+
+    return comment.strip().lower().startswith(UNREVIEWED_MARKERS)

@@ -247,22 +247,26 @@ class Preview:
                     for n, png in enumerate(self.images(job.output), 1)
                 ) or "<p class=failed>Not built: see the error above.</p>"
                 notes = []
+                counts = dict.fromkeys(("missing", "fuzzy", "unreviewed"), 0)
                 for language in job.languages:
                     if language == self.project.source_language:
                         continue  # its text is the source itself
                     for domain in (job.leaflet.domain, TEMPLATES_DOMAIN):
-                        for gap in gaps(templates[domain], catalogues.catalog(language, domain)):
+                        found = gaps(templates[domain], catalogues.catalog(language, domain), unreviewed=True)
+                        for gap in found:
+                            counts[gap.kind] += 1
+                            if gap.kind == "unreviewed":
+                                continue  # printed; counted, not listed
                             where = f" <small>{html.escape(gap.location)}</small>" if gap.location else ""
                             notes.append(
                                 f"<li class={gap.kind}>{gap.kind}: {html.escape(gap.msgid)}{where}</li>"
                             )
-                missing = sum("class=missing" in n for n in notes)
-                fuzzy = len(notes) - missing
                 label = "+".join(job.languages)
                 columns.append(
                     f'<div class=column data-lang="{html.escape(label)}"><h3>{html.escape(label)} '
                     f'<a href="/files/{_url(self.project, job.output)}">PDF</a></h3>'
-                    f"<p class=status>{missing} missing, {fuzzy} fuzzy</p>{images}"
+                    f"<p class=status>{counts['missing']} missing, {counts['fuzzy']} fuzzy, "
+                    f"{counts['unreviewed']} unreviewed</p>{images}"
                     f"<ul class=gaps>{''.join(notes)}</ul></div>"
                 )
             sections.append(

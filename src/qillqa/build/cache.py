@@ -29,6 +29,7 @@ CACHE_FILE = ".qillqa-build.json"
 #: The cache holds a line per output: this is room for hundreds of thousands.
 CACHE_BYTES = 50_000_000
 
+
 class InputHasher:
     """The key of an output: a hash of everything it is made from.
 
@@ -81,6 +82,7 @@ class InputHasher:
             stat = face.path.stat()
             parts.append(f"{face.path.name}:{stat.st_size}:{stat.st_mtime_ns}")
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
 
 @dataclass(frozen=True)
 class OutputState:

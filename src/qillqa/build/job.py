@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qillqa.build.page import CMYK_PROFILE, Page, html_for, standalone_html, stylesheet
 from qillqa.build.plan import Job, Options, sheets_path
-from qillqa.build.report import describe_misses
+from qillqa.build.report import strict_refusal
 from qillqa.catalogs import Catalogues, Miss, Policy
 from qillqa.errors import QillqaError, RenderError
 from qillqa.fonts import faces
@@ -92,10 +92,7 @@ def _write(job: Job, project: Project, page: Page, options: Options) -> JobResul
     from qillqa.pool import note
 
     if page.misses and options.policy is Policy.STRICT:
-        raise QillqaError(
-            f"{job.label}: {len(page.misses)} message(s) not translated (--strict):\n"
-            + "\n".join(describe_misses(project, [job.leaflet], page.misses))
-        )
+        raise QillqaError(strict_refusal(project, job.label, job.leaflet, page.misses))
     pdf = render_job(job, page, project)
     atomic_write_bytes(job.output, pdf, job.root)
     written = [job.output]
@@ -123,8 +120,10 @@ def _write(job: Job, project: Project, page: Page, options: Options) -> JobResul
         written += pdf_to_pngs(job.output, job.root)
     return JobResult(written, page.misses)
 
+
 #: Auto-fit tries these type scales in turn, down to the format's ``min_scale``.
 SCALE_STEP = 0.025
+
 
 def render_job(job: Job, page: Page, project: Project) -> bytes:
     """Render, fitting the type if the text overflows, and return the checked PDF."""

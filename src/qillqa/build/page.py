@@ -38,6 +38,7 @@ def babel_locale(project: Project, language: str) -> Locale:
             continue
     raise QillqaError(f"no locale data for {language!r}")  # pragma: no cover - "en" always exists
 
+
 @dataclass(frozen=True)
 class Page:
     """A job's filled template: the HTML, its title, and what fell back to the source."""
@@ -48,12 +49,14 @@ class Page:
     #: For a format with a page per list item: how many items, so how many pages.
     items: int = 0
 
+
 def language_name(language: str) -> str:
     """A language's name in that language ("español", "Runasimi"), or its code."""
     try:
         return str(Locale.parse(language).get_display_name(language) or language)
     except (UnknownLocaleError, ValueError):
         return language
+
 
 def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     """The job's final HTML, and the messages that fell back to the source."""
@@ -107,6 +110,7 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     check_glyphs(job, html, [*used, labels])
     return Page(html, unescape(str(leaflet.title)), misses + labels.misses, items)
 
+
 def check_glyphs(job: Job, html: str, translators: list[Translator]) -> None:
     """Every character printed must be in the format's fonts: no tofu, no silent fallback font.
 
@@ -131,14 +135,17 @@ def check_glyphs(job: Job, html: str, translators: list[Translator]) -> None:
             f"in the text of templates/{fmt.name}/{fmt.entry} or the leaflet's untranslated fields"
         )
 
+
 def _body(html: str) -> str:
     """The document's body, without scripts, styles and inline SVG (which carry no printed text)."""
     body = html[html.lower().find("<body") :]
     return re.sub(r"(?is)<(style|script|svg)\b.*?</\1>", " ", body)
 
+
 def _insert_before_body_end(html: str, fragment: str) -> str:
     index = html.lower().rfind("</body>")
     return html[:index] + fragment + html[index:] if index >= 0 else html + fragment
+
 
 def standalone_html(job: Job, page: Page, project: Project) -> str:
     """The job's HTML with qillqa's CSS and a base URL, so ``weasyprint FILE.html OUT.pdf`` renders it alone.
@@ -179,6 +186,7 @@ PRINT_SHOP_CSS = (
 )
 #: No automatic hyphenation for languages without a trustworthy dictionary (Quechua).
 HYPHENATION_CSS = ":lang(qu) * { hyphens: manual !important; }"
+
 
 def stylesheet(fmt: Format, scale: float = 1.0, variant: PrintVariant = HOME) -> str:
     """What qillqa adds to every template's CSS: fonts, page size, root type size, variant."""

@@ -40,6 +40,7 @@ class PrintVariant:
     def classes(self) -> str:
         return " ".join(name for name, on in (("print-shop", self.print_shop), ("mono", self.mono)) if on)
 
+
 #: Printed at home: the default variant.
 HOME = PrintVariant()
 
@@ -65,6 +66,7 @@ class Job:
     def label(self) -> str:
         return f"{self.leaflet.name} {self.format.name} [{'+'.join(self.languages)}]"
 
+
 def output_path(
     output: Path,
     leaflet: str,
@@ -78,6 +80,7 @@ def output_path(
     stem = f"{name}-{fmt}" + (f"-{language}" if language else "") + variant.suffix
     folder = output / leaflet / event if event else output / leaflet
     return folder / f"{stem}.pdf"
+
 
 def plan(
     project: Project,
@@ -140,6 +143,7 @@ def plan(
     if wanted_formats and not jobs and names:
         raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
     return jobs
+
 
 #: The folder beside a leaflet's PDFs that holds their print sheets.
 SHEETS_FOLDER = "print"

@@ -1,4 +1,5 @@
-"""Telling people what a build found: one line per missing, fuzzy or unusable translation."""
+"""Telling people what a build found: one line per missing, fuzzy or unusable translation,
+and one per catalogue for the translations printed before anyone reviewed them."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ def _extract_templates(project: Project) -> Any:
 
     return extract_templates(project)
 
+
 def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[Miss]) -> list[str]:
-    """One line per distinct missing or fuzzy message, with where it comes from."""
+    """One line per distinct missing, fuzzy or unusable message, with where it comes from; one per
+    catalogue for its unreviewed ones."""
     places: dict[tuple[str, str | None, str], str] = {}
     for leaflet in leaflets:
         for message in leaflet.messages():
@@ -29,18 +32,22 @@ def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[
     lines = []
     seen = set()
     template_places: dict[tuple[str | None, str], str] | None = None
+    unreviewed: dict[tuple[str, str], list[Miss]] = {}
     for miss in misses:
         key = (miss.domain, miss.language, miss.context, miss.msgid)
         if key in seen:
             continue
         seen.add(key)
+        if miss.reason == "unreviewed":
+            unreviewed.setdefault((miss.language, miss.domain), []).append(miss)
+            continue
         where = places.get((miss.domain, miss.context, miss.msgid))
         if where is None and miss.domain == TEMPLATES_DOMAIN:
             if template_places is None:
                 template_places = {
-                    (m.context, str(m.id)): f"{m.locations[0][0]}:{m.locations[0][1]}"
-                    for m in _extract_templates(project)
-                    if m.id and m.locations
+                    (entry.context, entry.msgid): entry.locations[0]
+                    for entry in _extract_templates(project)
+                    if entry.locations
                 }
             where = template_places.get((miss.context, miss.msgid))
         po = project.relative(project.po_path(miss.language, miss.domain))
@@ -53,4 +60,27 @@ def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[
             )
         else:
             lines.append(f"{po}: {miss.reason} translation{context}: {miss.msgid!r}{source}")
+    for (language, domain), found in unreviewed.items():
+        po = project.relative(project.po_path(language, domain))
+        first = min((miss.line for miss in found if miss.line), default=None)
+        at = f":{first}" if first else ""
+        lines.append(
+            f"{po}{at}: {len(found)} translation(s) not yet reviewed by a fluent speaker "
+            f"(marked 'unreviewed' or 'Machine-drafted'); 'qillqa i18n review {language}' lists them"
+        )
     return lines
+
+
+def strict_refusal(project: Project, label: str, leaflet: Leaflet, misses: list[Miss]) -> str:
+    """Why ``--strict`` refuses an output: every message that is missing, fuzzy or unreviewed."""
+    unreviewed = sum(1 for miss in misses if miss.reason == "unreviewed")
+    what = (
+        "not translated"
+        if not unreviewed
+        else "not reviewed"
+        if unreviewed == len(misses)
+        else ("not translated or not reviewed")
+    )
+    return f"{label}: {len(misses)} message(s) {what} (--strict):\n" + "\n".join(
+        describe_misses(project, [leaflet], misses)
+    )

@@ -17,7 +17,7 @@ from pathlib import Path
 from qillqa.build.cache import CACHE_FILE, BuildCache, InputHasher
 from qillqa.build.job import JobResult, collected_warnings, run_job
 from qillqa.build.plan import HOME, Job, Options, PrintVariant, output_files, plan, sheets_path, stale_path
-from qillqa.build.report import describe_misses
+from qillqa.build.report import describe_misses, strict_refusal
 from qillqa.catalogs import Catalogues, Miss, Policy
 from qillqa.errors import QillqaError
 from qillqa.fsutil import exclusive, sweep_litter
@@ -190,9 +190,8 @@ def _build_locked(
         if options.policy is Policy.STRICT:
             for current in outputs.values():  # up to date, but built with messages that fell back
                 if current.error is None and current.misses:
-                    current.error = (
-                        f"{current.job.label}: {len(current.misses)} message(s) not translated (--strict):\n"
-                        + "\n".join(describe_misses(project, [current.job.leaflet], current.misses))
+                    current.error = strict_refusal(
+                        project, current.job.label, current.job.leaflet, current.misses
                     )
                     current.files = []
                     cache.forget(current.job)
@@ -307,6 +306,7 @@ def _report(project: Project, planned: list[Job], options: Options, result: Buil
 #: Where workers keep their temporary files (WeasyPrint's font copies); swept by the next build.
 SCRATCH_DIR = ".qillqa-tmp"
 
+
 def sweep(root: Path, files: bool = True) -> None:
     """Remove what a killed build left: half-written files and workers' temporary folders.
 
@@ -320,6 +320,7 @@ def sweep(root: Path, files: bool = True) -> None:
     if files:
         sweep_litter(root)
 
+
 def _run_jobs(
     project: Project, todo: list[Job], options: Options, workers: int, output_root: Path
 ) -> Generator[Outcome[JobResult], None, None]:
@@ -331,13 +332,13 @@ def _run_jobs(
         for job in todo
     ]
     labels = [job.label for job in todo]
-    yield from pool.run(
-        _worker, specs, labels, workers, project.budget, scratch=output_root / SCRATCH_DIR
-    )
+    yield from pool.run(_worker, specs, labels, workers, project.budget, scratch=output_root / SCRATCH_DIR)
+
 
 _WORKER_STATE: dict[Path, tuple[Project, Catalogues]] = {}
 #: A worker's plan of each leaflet it has built for: (root, leaflet, variant, output root) -> jobs.
 _WORKER_PLANS: dict[tuple[Path, str, PrintVariant, Path], dict[Path, Job]] = {}
+
 
 def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options, Path]) -> JobResult:
     """Run one job in a worker process; the project, catalogues and each leaflet are loaded once."""
