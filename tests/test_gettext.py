@@ -65,6 +65,16 @@ LONG = (
 )
 
 
+def translated_long_paragraph(runner: CliRunner, mini: Path) -> Path:
+    """The mini project with LONG as its lead, updated, and translated into Spanish: the PO file."""
+    edit(mini / "leaflets/hello/leaflet.toml", 'lead = "A *small* test card."', f'lead = "{LONG}"')
+    assert run(runner, mini, "i18n", "update").exit_code == 0
+    po = mini / "locales/es/LC_MESSAGES/hello.po"
+    spanish = "Desde diciembre de 2022 la gente del sur del Perú marchó a Lima."
+    edit(po, 'army."\nmsgstr ""', f'army."\nmsgstr "{spanish}"')
+    return po
+
+
 # -- what qillqa writes ------------------------------------------------------------------------
 
 
@@ -86,14 +96,7 @@ def test_every_file_qillqa_writes_is_gnus(runner: CliRunner, mini: Path) -> None
 def test_a_long_paragraph_edited_then_updated_still_builds(runner: CliRunner, mini: Path) -> None:
     """The issue's report: a long msgid changed, then update: a multi-line #| that every tool reads."""
     hello = mini / "leaflets/hello/leaflet.toml"
-    edit(hello, 'lead = "A *small* test card."', f'lead = "{LONG}"')
-    assert run(runner, mini, "i18n", "update").exit_code == 0
-    po = mini / "locales/es/LC_MESSAGES/hello.po"
-    edit(
-        po,
-        'army."\nmsgstr ""',
-        'army."\nmsgstr "Desde diciembre de 2022 la gente del sur del Perú marchó a Lima."',
-    )
+    po = translated_long_paragraph(runner, mini)
     edit(hello, "dozens of them", "fifty of them")
     assert run(runner, mini, "i18n", "update").exit_code == 0
     text = po.read_text()
@@ -293,14 +296,7 @@ SAVES = {
 @pytest.mark.parametrize("style", list(SAVES))
 def test_a_file_saved_by_another_tool_is_left_alone(runner: CliRunner, mini: Path, style: str) -> None:
     """Saved with other wrapping, CRLF, a BOM or extra headers: clean --check, no byte changed."""
-    edit(mini / "leaflets/hello/leaflet.toml", 'lead = "A *small* test card."', f'lead = "{LONG}"')
-    assert run(runner, mini, "i18n", "update").exit_code == 0
-    po = mini / "locales/es/LC_MESSAGES/hello.po"
-    edit(
-        po,
-        'army."\nmsgstr ""',
-        'army."\nmsgstr "Desde diciembre de 2022 la gente del sur del Perú marchó a Lima."',
-    )
+    po = translated_long_paragraph(runner, mini)
     SAVES[style](po)
     saved = po.read_bytes()
     result = run(runner, mini, "i18n", "update", "--check")
