@@ -95,7 +95,7 @@ def test_quotes_follow_the_language_and_leave_quechua_apostrophes() -> None:
 def test_document_translates_block_by_block() -> None:
     source = "First *para*\ngraph.\n\n- item one\n- item two\n"
     assert [b.text for b in markup.blocks(source)] == ["First *para* graph.", "item one", "item two"]
-    html = markup.document(source, str.upper, "en")
+    html = markup.document(source, lambda text: (text.upper(), "en"), "en")
     assert html == "<p>FIRST <em>PARA</em> GRAPH.</p>\n<ul>\n<li>ITEM ONE</li>\n<li>ITEM TWO</li>\n</ul>\n"
 
 

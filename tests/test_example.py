@@ -222,10 +222,10 @@ def test_every_format_in_every_language(
     assert reader.trailer["/Root"]["/Lang"] == lang
 
 
-def test_trilingual_sheet_holds_all_three_languages(
+def test_multilingual_sheet_holds_all_three_languages(
     built_example: tuple[Path, list[logging.LogRecord]],
 ) -> None:
-    reader = PdfReader(built_example[0] / "dist/peru-solidarity/peru-solidarity-trilingual-a4.pdf")
+    reader = PdfReader(built_example[0] / "dist/peru-solidarity/peru-solidarity-multilingual-a4.pdf")
     assert len(reader.pages) == 1
     assert (
         round(float(reader.pages[0].mediabox.width) / MM),
@@ -258,7 +258,7 @@ def test_every_format_in_mono_has_no_colour(example: Path) -> None:
     from qillqa.project import load_project
 
     written = build(load_project(example), languages=["qu"], variant=PrintVariant(mono=True), jobs=2).written
-    assert len(written) == len(FORMATS) + 1  # and the trilingual sheet
+    assert len(written) == len(FORMATS) + 1  # and the multilingual sheet
     for pdf in written:
         assert colour_operators(pdf) == set(), pdf.name
 

@@ -439,3 +439,97 @@ def test_strict_refuses_unreviewed_text_and_draft_stamps_it(runner: CliRunner, m
     result = run(runner, mini, *card)  # printed, and said
     assert result.exit_code == 0 and "not yet reviewed by a fluent speaker" in result.stderr
     assert "Borrador" not in PdfReader(mini / "dist/hello/hello-card-es.pdf").pages[0].extract_text()
+
+
+# -- what a fresh-eyed review found ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("direction", ["to plural", "to singular"])
+def test_a_message_that_becomes_plural_or_singular_is_merged(
+    runner: CliRunner, mini: Path, direction: str
+) -> None:
+    card = mini / "templates/card/card.html"
+    singular, plural = '{{ pgettext("card", "When") }}', '{{ npgettext("card", "When", "Whens", 1) }}'
+    po = mini / "locales/es/LC_MESSAGES/templates.po"
+    if direction == "to singular":
+        edit(card, singular, plural)
+        assert run(runner, mini, "i18n", "update").exit_code == 0
+        assert 'msgstr[1] "Cuándo"' in po.read_text()  # spread to every form, fuzzy, as msgmerge does
+    old = po.read_bytes()
+    edit(card, *((singular, plural) if direction == "to plural" else (plural, singular)))
+    result = run(runner, mini, "i18n", "update")
+    assert result.exit_code == 0, result.output
+    (mini / "old.po").write_bytes(old)
+    theirs = gettext("msgmerge", "--quiet", "--previous", mini / "old.po", mini / "locales/templates.pot")
+    assert _body(po.read_bytes()) == _body(theirs)
+    assert "Cuándo" in po.read_text()
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('#, fuzzy\nmsgid "x"\nmsgid_plural "xs"\nmsgstr "y"\n', "takes msgstr[0], msgstr[1]..., not msgstr"),
+        ('# note\nmsgid "x"\nmsgstr[0] "y"\n', "msgstr[0] in an entry without msgid_plural"),
+        ('msgid "x\\q"\nmsgstr "y"\n', "unknown escape '\\q'"),
+        ('#~ msgctxt "card"\n#~ msgid "When"\n#~ msgstr "Cuando"\n', "duplicate message: msgid 'When'"),
+    ],
+)
+def test_what_msgfmt_refuses_is_refused_with_its_line(
+    runner: CliRunner, mini: Path, entry: str, message: str
+) -> None:
+    po = mini / "locales/es/LC_MESSAGES/templates.po"
+    before = po.read_text()
+    po.write_text(before + "\n" + entry)
+    line = len(before.splitlines()) + 2
+    for command in (("i18n", "status"), ("i18n", "update"), ("build", "--format", "card", "--lang", "es")):
+        result = run(runner, mini, *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "Traceback" not in result.output and "internal error" not in result.output
+        found = re.search(
+            rf"locales/es/LC_MESSAGES/templates.po:(\d+): .*{re.escape(message)}", result.stderr
+        )
+        assert found and line <= int(found.group(1)) <= line + 3, result.stderr
+    assert (
+        subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True).returncode != 0
+    )
+
+
+def test_an_updated_crlf_file_keeps_crlf_on_every_line(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "i18n", "update").exit_code == 0
+    po = mini / "locales/es/LC_MESSAGES/hello.po"
+    po.write_bytes(po.read_bytes().replace(b"\n", b"\r\n"))
+    edit(mini / "leaflets/hello/leaflet.toml", 'headline = "Hello world"', 'headline = "Hello, world"')
+    assert run(runner, mini, "i18n", "update").exit_code == 0
+    data = po.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 20
+
+
+def test_update_check_is_clean_right_after_init(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "i18n", "update").exit_code == 0
+    for language in ("gn", "ay"):
+        assert run(runner, mini, "i18n", "init", language).exit_code == 0
+        result = run(runner, mini, "i18n", "update", "--check")
+        assert (result.exit_code, result.stdout) == (0, ""), result.output
+    header = load_catalog(mini / "locales/ay/LC_MESSAGES/hello.po").header
+    assert header["Language-Team"] == "Aymara (ay)"
+
+
+def test_one_review_line_per_entry(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "i18n", "update").exit_code == 0
+    po = mini / "locales/es/LC_MESSAGES/hello.po"
+    for args in (("--mark", "draft"), ("--by", "Rosa"), ("--mark", "again"), ("--by", "Ana")):
+        assert run(runner, mini, "i18n", "review", "es", "--match", "world", *args).exit_code == 0
+    text = po.read_text()
+    assert text.count("# reviewed by") == 1 and "# reviewed by Ana" in text and "unreviewed" not in text
+    result = run(runner, mini, "i18n", "review", "es", "--mark", "see C:\\")
+    assert result.exit_code == 2 and "not ending in a backslash" in result.stderr
+    assert_gnu(po)
+
+
+def test_compiled_files_keep_the_po_files_header(runner: CliRunner, mini: Path) -> None:
+    assert run(runner, mini, "i18n", "update").exit_code == 0
+    _poedit(mini / "locales/es/LC_MESSAGES/hello.po")
+    assert run(runner, mini, "i18n", "compile", "--lang", "es").exit_code == 0
+    unpacked = gettext("msgunfmt", mini / "locales/es/LC_MESSAGES/hello.mo").decode()
+    assert '"X-Poedit-Basepath: ../../..\\n"' in unpacked and "EMAIL@ADDRESS" not in unpacked
+    assert 'msgctxt "headline"\nmsgid "Hello world"\nmsgstr "Hola mundo"' in unpacked

@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-FORMATS = ["flyer-a5", "flyer-a6", "trifold-a4", "poster-a3", "placards-a3", "pamphlet-a5", "trilingual-a4"]
+FORMATS = ["flyer-a5", "flyer-a6", "trifold-a4", "poster-a3", "placards-a3", "pamphlet-a5", "multilingual-a4"]
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
     height, gap = 420, 24
     pages = []
     for name in FORMATS:
-        suffix = "" if name == "trilingual-a4" else f"-{lang}"
+        suffix = "" if name == "multilingual-a4" else f"-{lang}"
         pdf = pdfium.PdfDocument(REPO / "dist/peru-solidarity" / f"peru-solidarity-{name}{suffix}.pdf")
         page = pdf[0]
         pages.append(page.render(scale=height / page.get_height()).to_pil().convert("RGB"))

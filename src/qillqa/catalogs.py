@@ -58,6 +58,17 @@ class Miss:
     #: For an unusable translation: why, and the line of its entry in the PO file.
     detail: str = ""
     line: int | None = None
+    #: The fallback language whose translation was printed instead ("": the source text).
+    printed_in: str = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A usable translation: its strings, and the catalogue and language they come from."""
+
+    strings: tuple[str, ...]
+    catalog: PoFile
+    language: str
 
 
 _PO_STRING = r'"(?:[^"\\]++|\\.)*+"'
@@ -69,14 +80,20 @@ def lines_of(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def check_syntax(text: str, shown: Path) -> None:
-    """Reject what Babel's lenient parser lets through: unclosed strings, stray text, duplicates.
+_ESCAPE = re.compile(r"\\(?:[ntbrfva\\\"'?]|[0-7]{1,3}|x[0-9A-Fa-f]+)|\\(.?)")
 
-    A duplicate (same msgctxt and msgid twice) would silently lose one translation.
+
+def check_syntax(text: str, shown: Path) -> None:
+    """Reject what the lenient parser would let through, as msgfmt does, naming the line.
+
+    Unclosed strings and stray text; an escape C does not know (``\\q``); a duplicate message
+    (same msgctxt and msgid twice, live or obsolete), which would silently lose a translation;
+    ``msgstr`` in a plural entry, or ``msgstr[N]`` in a singular one.
     """
     seen: dict[tuple[str | None, str], int] = {}
     context: str | None = None
     current: list[str] | None = None  # the msgid being read, across continuation lines
+    plural = False
     start = 0
 
     def finish() -> None:
@@ -94,18 +111,25 @@ def check_syntax(text: str, shown: Path) -> None:
 
     for number, line in enumerate(lines_of(text), 1):
         content = line.strip()
-        obsolete = content.startswith(("#~", "#|"))
-        if obsolete:
+        previous = content.startswith(("#|", "#~|"))
+        if content.startswith("#~") and not previous:
             content = content[2:].strip()
-            if content.startswith("|"):  # "#~|": previous msgid of an obsolete entry
-                content = content[1:].strip()
+        elif previous:
+            content = content.removeprefix("#~").removeprefix("#").removeprefix("|").strip()
         elif content.startswith("#"):
             continue
         if content and not _PO_LINE.match(content):
             raise CatalogError(
                 f"malformed PO file: cannot read {line.strip()[:60]!r}", path=shown, line=number
             )
-        if obsolete or not content:
+        for bad in _ESCAPE.finditer(content[content.find('"') :] if '"' in content else ""):
+            if bad.group(1) is not None:
+                raise CatalogError(
+                    f"malformed PO file: unknown escape '\\{bad.group(1)}' (write '\\\\' for a backslash)",
+                    path=shown,
+                    line=number,
+                )
+        if previous or not content:
             continue
         keyword, _, rest = content.partition(" ")
         if content.startswith('"'):
@@ -113,16 +137,31 @@ def check_syntax(text: str, shown: Path) -> None:
                 current.append(_unquote(content))
         elif keyword == "msgctxt":
             finish()
-            current, context = None, _unquote(rest)
+            current, context, plural = None, _unquote(rest), False
         elif keyword == "msgid":
             if current is not None:
                 finish()
                 context = None
-            current, start = [_unquote(rest)], number
+            current, start, plural = [_unquote(rest)], number, False
         else:  # msgid_plural, msgstr: the msgid is complete
             if current is not None:
                 finish()
                 current, context = None, None
+            if keyword == "msgid_plural":
+                plural = True
+            elif keyword == "msgstr" and plural:
+                raise CatalogError(
+                    "malformed PO file: an entry with msgid_plural takes msgstr[0], msgstr[1]..., "
+                    "not msgstr",
+                    path=shown,
+                    line=number,
+                )
+            elif keyword.startswith("msgstr[") and not plural:
+                raise CatalogError(
+                    f"malformed PO file: {keyword} in an entry without msgid_plural (write msgstr)",
+                    path=shown,
+                    line=number,
+                )
     finish()
 
 
@@ -215,7 +254,7 @@ def parse_catalog(text: str, shown: Path) -> PoFile:
     text = _HEADER_CHARSET.sub(r"\1UTF-8", head, count=1) + text[len(head) :]
     try:
         return PoFile.parse(text)
-    except (ValueError, TypeError, KeyError, IndexError, UnicodeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError) as exc:
         raise CatalogError(f"malformed PO file: {exc}", path=shown) from exc
 
 
@@ -239,34 +278,65 @@ class Translator:
     used: list[tuple[str | None, str, str]] = field(default_factory=list)
     #: The fonts of the page: a translation with a character none of them has is not used.
     fonts: tuple[FontSpec, ...] = ()
+    #: (language, catalogue) to take a message from, in order, when this one has none usable.
+    fallbacks: tuple[tuple[str, PoFile | None], ...] = ()
+    #: The language of the msgids: what is printed when no catalogue has the message.
+    source_language: str = ""
 
     def _miss(
-        self, context: str | None, msgid: str, reason: str, detail: str = "", line: int | None = None
+        self,
+        context: str | None,
+        msgid: str,
+        reason: str,
+        detail: str = "",
+        line: int | None = None,
+        printed_in: str = "",
     ) -> None:
-        self.misses.append(Miss(self.domain, self.language, context, msgid, reason, detail, line))
+        self.misses.append(Miss(self.domain, self.language, context, msgid, reason, detail, line, printed_in))
 
-    def _lookup(self, context: str | None, msgid: str, plural: str | None = None) -> tuple[str, ...] | None:
+    def _lookup(self, context: str | None, msgid: str, plural: str | None = None) -> Found | None:
+        """The strings to print, the catalogue and language they come from; ``None``: the source text."""
         entry = self.catalog.get(msgid, context) if self.catalog is not None else None
         usable = entry is not None and entry.translated
         if entry is not None and usable and (not entry.fuzzy or self.policy is Policy.DRAFT):
-            why = self._unusable(entry, plural)
+            why = self._unusable(entry, plural, self.language)
             if why:
-                self._miss(context, msgid, "unusable", why, entry.line)
-                return None
-        if entry is not None and usable and not entry.fuzzy:
+                return self._fall_back(context, msgid, plural, "unusable", why, entry.line)
+        if self.catalog is not None and entry is not None and usable and not entry.fuzzy:
             if entry.unreviewed and not self.is_source:
-                self._miss(context, msgid, "unreviewed", line=entry.line)
                 if self.policy is Policy.STRICT:
-                    return None
-            return entry.strings
+                    return self._fall_back(context, msgid, plural, "unreviewed", line=entry.line)
+                self._miss(context, msgid, "unreviewed", line=entry.line)
+            return Found(entry.strings, self.catalog, self.language)
         if self.is_source:
             return None
-        self._miss(context, msgid, "fuzzy" if usable else "missing")
-        if entry is not None and usable and self.policy is Policy.DRAFT:
-            return entry.strings
+        if self.catalog is not None and entry is not None and usable and self.policy is Policy.DRAFT:
+            self._miss(context, msgid, "fuzzy")
+            return Found(entry.strings, self.catalog, self.language)
+        return self._fall_back(context, msgid, plural, "fuzzy" if usable else "missing")
+
+    def _fall_back(
+        self,
+        context: str | None,
+        msgid: str,
+        plural: str | None,
+        reason: str,
+        detail: str = "",
+        line: int | None = None,
+    ) -> Found | None:
+        """The first language of the chain with a usable, checked translation; ``None``: the source."""
+        for language, catalog in self.fallbacks:
+            entry = catalog.get(msgid, context) if catalog is not None else None
+            if catalog is None or entry is None or not entry.translated or entry.fuzzy:
+                continue
+            if (entry.unreviewed and self.policy is Policy.STRICT) or self._unusable(entry, plural, language):
+                continue
+            self._miss(context, msgid, reason, detail, line, printed_in=language)
+            return Found(entry.strings, catalog, language)
+        self._miss(context, msgid, reason, detail, line)
         return None
 
-    def _unusable(self, entry: Entry, plural: str | None) -> str | None:
+    def _unusable(self, entry: Entry, plural: str | None, language: str) -> str | None:
         from qillqa.checks import message_problem
 
         if (entry.msgid_plural is not None) != (plural is not None):
@@ -275,7 +345,7 @@ class Translator:
                 if plural is None
                 else "the message has plural forms, the entry has none"
             )
-        why = message_problem(entry.ids, entry.strings, self.language, self.domain == TEMPLATES_DOMAIN)
+        why = message_problem(entry.ids, entry.strings, language, self.domain == TEMPLATES_DOMAIN)
         if why or not self.fonts:
             return why
         from qillqa.fonts import describe_chars, missing_glyphs
@@ -286,19 +356,23 @@ class Translator:
             return f"{describe_chars(missing)} not in the fonts of this format ({families})"
         return None
 
-    def pgettext(self, context: str | None, message: str) -> str:
+    def lookup(self, context: str | None, message: str) -> tuple[str, str]:
+        """The text to print for ``message`` and the language it is in (a fallback's, or the source's)."""
         found = self._lookup(context, message)
-        text = found[0] if found else message
+        text, language = (found.strings[0], found.language) if found else (message, self.source_language)
         self.used.append((context, message, text))
-        return text
+        return text, language or self.language
+
+    def pgettext(self, context: str | None, message: str) -> str:
+        return self.lookup(context, message)[0]
 
     def gettext(self, message: str) -> str:
         return self.pgettext(None, message)
 
     def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
         found = self._lookup(context, singular, plural)
-        if found and self.catalog is not None:
-            text = found[min(_plural_index(self.catalog, n), len(found) - 1)]
+        if found:
+            text = found.strings[min(_plural_index(found.catalog, n), len(found.strings) - 1)]
         else:
             text = singular if n == 1 else plural
         self.used.append((context, singular, text))
@@ -338,14 +412,22 @@ class Catalogues:
         return self._cache[key]
 
     def translator(self, language: str, domain: str, fonts: tuple[FontSpec, ...] = ()) -> Translator:
-        """A translator for one page: ``fonts`` are the format's, which a translation must not exceed."""
+        """A translator for one page: ``fonts`` are the format's, which a translation must not exceed.
+
+        Its fallbacks are the language's chain (:meth:`Project.fallback_chain`) without the source
+        language, whose text is the msgid itself.
+        """
+        source = self.project.source_language
+        chain = self.project.fallback_chain(language)
         return Translator(
             domain,
             language,
             self.catalog(language, domain),
             self.policy,
-            is_source=language == self.project.source_language,
+            is_source=language == source,
             fonts=fonts,
+            fallbacks=tuple((other, self.catalog(other, domain)) for other in chain if other != source),
+            source_language=source,
         )
 
 
@@ -381,8 +463,10 @@ def lost_translations(old: PoFile, new: PoFile) -> list[Entry]:
 
     The safety net of every update: it is empty, or nothing is written.
     """
-    kept = {entry.strings for entry in [*new.entries, *new.obsolete] if entry.string}
-    return [entry for entry in [*old.entries, *old.obsolete] if entry.string and entry.strings not in kept]
+    kept = {text for entry in [*new.entries, *new.obsolete] for text in entry.strings if text}
+    # A message that becomes plural (or singular) has its forms spread (or cut) as msgmerge
+    # does: the translation survives if its first form does.
+    return [entry for entry in [*old.entries, *old.obsolete] if entry.string and entry.string not in kept]
 
 
 def write_catalog(path: Path, catalog: PoFile, root: Path) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from qillqa.languages import uses_apostrophe
 from qillqa.limits import MAX_LENGTH_RATIO, MAX_MESSAGE_CHARS, MIN_LENGTH_ALLOWED
 from qillqa.po import Entry, PoFile
 from qillqa.project import Project
@@ -317,7 +318,7 @@ def check_message(
             yield WARNING, "translation is identical to the source"
         if len(msgid) >= 20 and not 0.5 <= len(msgstr) / len(msgid) <= 2.0:
             yield WARNING, f"length is far from the source's ({len(msgstr)} characters against {len(msgid)})"
-        if base == "qu":
+        if uses_apostrophe(language):
             wrong = sorted(
                 {c for c in re.findall(rf"(?<=\w)[{APOSTROPHES}](?=\w)", msgstr) if c != project.apostrophe}
             )

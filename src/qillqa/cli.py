@@ -71,7 +71,7 @@ class QillqaGroup(click.Group):
 
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except QillqaError as exc:
             raise Failure(exc.format_message(), exc.exit_code) from exc
@@ -155,7 +155,7 @@ def cli(ctx: click.Context, project_dir: Path | None, verbose: int, quiet: bool,
 @click.option(
     "--strict",
     is_flag=True,
-    help="Fail if a message used is untranslated or fuzzy, or 'i18n check' finds an error.",
+    help="Fail if a message used is untranslated, fuzzy or unreviewed, or 'i18n check' finds an error.",
 )
 @click.option(
     "--draft", is_flag=True, help="Use fuzzy translations too, and stamp every page as a draft under review."
@@ -215,9 +215,12 @@ def build(
     Writes OUTPUT/LEAFLET/LEAFLET-FORMAT-LANG.pdf and prints one line per file
     written. What is up to date is not built again, but its print sheets and
     page images are made if asked for and missing, and its warnings are shown
-    again. A message without a translation falls back to the source text, with a
-    warning naming it; --strict makes that an error; --draft also uses fuzzy
-    translations and stamps every page "draft, translation under review".
+    again. A message without a translation is printed in the first language
+    its language falls back to ([project.fallbacks]; by default a regional
+    variant's base language, then the source), with a warning naming it;
+    translations marked unreviewed are printed, and counted per file; --strict
+    makes both an error; --draft also uses fuzzy translations and stamps every
+    page "draft, translation under review".
 
     One output that fails does not stop the others: the build goes on, moves
     that output's previous files aside (NAME.stale.pdf: they do not have
@@ -549,8 +552,11 @@ def init_language(state: State, language: str, locale: str | None) -> None:
     """Add LANGUAGE to the project: a PO file per leaflet and for the templates.
 
     LANGUAGE is a code such as 'ay', 'es_PE' or 'qu_BO'; it is added to
-    'languages' in qillqa.toml. Plural forms come from CLDR; for a language CLDR
-    lacks, a two-form default is used and you are told so.
+    'languages' in qillqa.toml. Plural-Forms are written as GNU gettext and
+    Poedit write them (then from CLDR); for a language neither knows, a two-form
+    default is used and you are told so. Missing messages are printed in the
+    language's fallbacks: its base language (qu for qu_BO), then --locale's
+    language if the project has it, then the source.
 
     \b
     Example:
@@ -732,4 +738,9 @@ def compile_(state: State, languages: tuple[str, ...]) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="qillqa")
+    try:
+        cli(prog_name="qillqa")
+    except BrokenPipeError:  # `qillqa i18n review qu | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python would complain while flushing stdout
+        sys.exit(141)  # 128 + SIGPIPE, as a shell reports it

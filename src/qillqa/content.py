@@ -63,7 +63,7 @@ TEXT_FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
         "pamphlet": FieldSpec(Kind.DOCUMENT, "One paragraph, heading or list item of the pamphlet."),
     }
 )
-_TOP_KEYS = {"title", "formats", "text", "event", "link", "images"}
+_TOP_KEYS = {"title", "formats", "sheet_languages", "text", "event", "link", "images"}
 _IMAGE_KEYS = {"file", "alt"}
 IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp"}
 _EVENT_KEYS = {"date", "start", "end", "timezone", "place", "address"}
@@ -151,6 +151,9 @@ class Leaflet:
     events: tuple[EventVariant, ...] = ()
     #: The city this copy of the leaflet is for (its events.csv slug), if any.
     city: str | None = None
+    #: The languages its multilingual sheets carry, in order (empty: the project's).
+    sheet_languages: tuple[str, ...] = ()
+    sheet_languages_line: int | None = None
 
     @property
     def domain(self) -> str:
@@ -251,6 +254,23 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
     else:
         formats = tuple(dict.fromkeys(raw_formats))
 
+    sheet_languages: tuple[str, ...] = ()
+    raw_sheet = data.get("sheet_languages")
+    if raw_sheet is not None:
+        if not isinstance(raw_sheet, list) or not raw_sheet or not all(isinstance(x, str) for x in raw_sheet):
+            problems.add(
+                "sheet_languages",
+                f"'sheet_languages' must be a list such as [\"es\", \"qu\"], found {raw_sheet!r}",
+            )
+        elif unknown := [lang for lang in raw_sheet if lang not in project.languages]:
+            problems.add(
+                "sheet_languages",
+                f"'sheet_languages' names {', '.join(map(repr, unknown))}, not one of the project's "
+                f"languages ({', '.join(project.languages)})",
+            )
+        else:
+            sheet_languages = tuple(dict.fromkeys(raw_sheet))
+
     text: dict[str, TextValue] = {}
     raw_text = data.get("text", {})
     if not isinstance(raw_text, dict):
@@ -341,6 +361,8 @@ def load_leaflet(project: Project, name: str) -> Leaflet:
         source.line_of("formats"),
         MappingProxyType(images),
         variants,
+        sheet_languages=sheet_languages,
+        sheet_languages_line=source.line_of("sheet_languages"),
     )
 
 

@@ -64,13 +64,19 @@ class Format:
     font_size: float = 12.0
     #: Whether the template may attach files to the PDF (``rel="attachment"``); off by default.
     attachments: bool = False
+    #: A multilingual sheet: how many languages a page carries (more make more pages), and
+    #: how many languages it takes at most.
+    languages_per_page: int | None = None
+    max_languages: int = 8
 
-    def expected_pages(self, items: int = 0) -> int | None:
+    def expected_pages(self, items: int = 0, languages: int = 1) -> int | None:
         """The page count a render must have (``None``: any multiple, checked separately)."""
         if self.pages_per is not None:
             return items
         if self.pages_multiple > 1:
             return None
+        if self.multilingual and self.languages_per_page:
+            return -(-languages // self.languages_per_page)
         return self.pages
 
     @property
@@ -160,6 +166,13 @@ def load_format(project: Project, name: str) -> Format:
     if not isinstance(multilingual, bool):
         problem("format.multilingual", f"'multilingual' must be true or false, found {multilingual!r}")
         multilingual = False
+    per_page = table.get("languages_per_page")
+    most = table.get("max_languages", 8)
+    for key, value in (("languages_per_page", per_page), ("max_languages", most)):
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value is not None and not (whole and 1 <= value <= 32):
+            problem(f"format.{key}", f"'{key}' must be a whole number from 1 to 32, found {value!r}")
+            per_page, most = None, 8
     attachments = table.get("attachments", False)
     if not isinstance(attachments, bool):
         problem("format.attachments", f"'attachments' must be true or false, found {attachments!r}")
@@ -210,6 +223,8 @@ def load_format(project: Project, name: str) -> Format:
         impose,
         float(font_size),
         attachments,
+        per_page,
+        most,
     )
 
 

@@ -113,7 +113,10 @@ def language_team(language: str) -> str:
     try:
         locale = Locale.parse(language)
     except (UnknownLocaleError, ValueError):
-        return language
+        # CLDR names many languages it has no data for: "Aymara", "Shipibo-Conibo".
+        names = Locale("en").languages
+        name = names.get(language) or names.get(language.split("_")[0])
+        return f"{name} ({language})" if name else language
     english = locale.get_display_name("en") or language
     native = locale.get_display_name(locale) or ""
     return english if not native or native.lower() == english.lower() else f"{english} ({native})"

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, cast
 
 import tomlkit
 from babel import Locale, UnknownLocaleError
@@ -142,12 +144,17 @@ def init_language(project: Project, language: str, locale: str | None = None) ->
         Locale.parse(language)
     except (UnknownLocaleError, ValueError):
         if locale is None:
-            fallback = project.locale_for(project.source_language)
+            from qillqa.build.page import babel_locale
+
+            added = replace(project, languages=(*project.languages, language))
+            chain = added.fallback_chain(language)
             log.warning(
-                "CLDR has no locale data for %r: dates and numbers will be formatted as in %r; "
-                "choose another with 'qillqa i18n init %s --locale es_PE' or [project.locales] in %s",
+                "CLDR has no locale data for %r: dates and numbers will be formatted as in %r, and "
+                "missing messages printed in %s; choose another locale with 'qillqa i18n init %s "
+                "--locale es_PE' or [project.locales], other fallbacks with [project.fallbacks] in %s",
                 language,
-                fallback,
+                str(babel_locale(added, language)),
+                " then ".join(chain),
                 language,
                 CONFIG_NAME,
             )
@@ -162,6 +169,7 @@ def init_language(project: Project, language: str, locale: str | None = None) ->
         table["locales"][language] = locale
     created = []
     for domain, template in templates_of(project).items():
+        _keep_date(template, _read(project, pot_path(project, domain)))  # as 'update' will date it
         po = project.po_path(language, domain)
         old = _read(project, po)
         _save(project, po, merged_catalog(old, template, language, project), old, True)
@@ -211,19 +219,29 @@ def compile_catalogs(project: Project, languages: tuple[str, ...] = ()) -> list[
 
 
 def mo_bytes(catalog: PoFile) -> bytes:
-    """The ``.mo`` file of a catalogue, as ``msgfmt`` makes it: fuzzy and untranslated entries left out."""
-    from babel.messages.catalog import Catalog
+    """The ``.mo`` file of a catalogue, as ``msgfmt`` makes it: fuzzy and untranslated entries left out.
+
+    Babel's writer lays out the file; the header is the PO file's own, every field as written.
+    """
+    from babel.messages.catalog import Message
     from babel.messages.mofile import write_mo
 
-    compiled = Catalog(locale=None, fuzzy=False)
-    compiled.mime_headers = list(catalog.header.items())
+    header = "".join(f"{name}: {value}\n" for name, value in catalog.header.items())
+    messages = [Message("", header)]
     for entry in catalog:
         if entry.translated and not entry.fuzzy:
             plural = len(entry.ids) > 1
             msgid = entry.ids if plural else entry.msgid
-            compiled.add(msgid, entry.strings if plural else entry.string, context=entry.context)
+            messages.append(Message(msgid, entry.strings if plural else entry.string, context=entry.context))
+
+    class Compiled:  # what write_mo reads of a Babel Catalog
+        charset = "utf-8"
+
+        def __iter__(self) -> Iterator[Message]:
+            return iter(messages)
+
     buffer = io.BytesIO()
-    write_mo(buffer, compiled, use_fuzzy=False)
+    write_mo(buffer, cast(Any, Compiled()), use_fuzzy=False)
     return buffer.getvalue()
 
 
@@ -257,8 +275,10 @@ def review(
     if by is not None and mark is not None:
         raise UsageError("--by clears review marks and --mark sets them: give one of them")
     for text, option in ((by, "--by"), (mark, "--mark")):
-        if text is not None and (not text.strip() or any(ch in text for ch in "\r\n\x00")):
-            raise UsageError(f"{option} takes one line of text, found {text!r}")
+        if text is not None and (
+            not text.strip() or any(ch in text for ch in "\r\n\x00") or text.rstrip().endswith("\\")
+        ):
+            raise UsageError(f"{option} takes one line of text, not ending in a backslash, found {text!r}")
     if language == project.source_language:
         raise UsageError(f"{language!r} is the source language: it has nothing to review")
     project.select_languages((language,))

@@ -21,22 +21,31 @@ from qillqa.templating import Namespace
 
 
 def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespace:
-    """The leaflet's fields in ``language``, for a template."""
+    """The leaflet's fields in ``language``, for a template.
 
-    def translate(message: Message) -> str:
-        return translator.pgettext(message.context, message.text)
+    A text printed in another language (a fallback's, or the source's) is marked as that
+    language (``<span lang>``, ``lang`` on its block), so hyphenation, quotes and the PDF's
+    structure follow the words actually printed.
+    """
+
+    def translate(message: Message) -> tuple[str, str]:
+        return translator.lookup(message.context, message.text)
+
+    def inline(message: Message) -> Markup:
+        text, printed = translate(message)
+        html = markup.inline(text, printed)
+        if printed == language:
+            return html
+        return Markup('<span lang="{}">{}</span>').format(printed.replace("_", "-"), html)
 
     def field(name: str) -> Any:
         spec, value = TEXT_FIELDS[name], leaflet.text.get(name)
         if spec.kind is Kind.INLINE:
-            return markup.inline(translate(value), language) if isinstance(value, Message) else Markup("")
+            return inline(value) if isinstance(value, Message) else Markup("")
         if spec.kind is Kind.LIST:
-            return [
-                markup.inline(translate(item), language)
-                for item in (value if isinstance(value, tuple) else ())
-            ]
+            return [inline(item) for item in (value if isinstance(value, tuple) else ())]
         if isinstance(value, Document):
-            return markup.document(value.source, partial(translator.pgettext, name), language)
+            return markup.document(value.source, partial(translator.lookup, name), language)
         return Markup("")
 
     text = Namespace("leaflet.text", {}, {name: partial(field, name) for name in TEXT_FIELDS})
@@ -51,9 +60,7 @@ def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespa
                 "start": e.start,
                 "end": e.end,
                 "timezone": e.timezone,
-                "place": (
-                    markup.inline(translate(e.place), language) if e.place else Markup(escape(e.place_text))
-                ),
+                "place": inline(e.place) if e.place else Markup(escape(e.place_text)),
                 "address": e.address,
             },
         )
@@ -66,14 +73,16 @@ def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespa
             {"qr": partial(qr_svg, url)},  # made only for a format that prints it
         )
     images = {
-        name: Namespace(f"leaflet.images.{name}", {"url": image.path.as_uri(), "alt": translate(image.alt)})
+        name: Namespace(
+            f"leaflet.images.{name}", {"url": image.path.as_uri(), "alt": translate(image.alt)[0]}
+        )
         for name, image in leaflet.images.items()
     }
     return Namespace(
         "leaflet",
         {
             "name": leaflet.name,
-            "title": escape(translate(leaflet.title)),
+            "title": escape(translate(leaflet.title)[0]),
             "text": text,
             "event": event,
             "link": link,

@@ -96,13 +96,19 @@ def blocks(source: str) -> Iterator[Block]:
             yield Block(normalize(token.content), start)
 
 
-def document(source: str, translate: Callable[[str], str], language: str | None = None) -> Markup:
-    """Render ``source`` to HTML with each block's text replaced by ``translate(text)``."""
+def document(source: str, translate: Callable[[str], tuple[str, str]], language: str | None = None) -> Markup:
+    """Render ``source`` to HTML with each block's text replaced by ``translate(text)``.
+
+    ``translate`` gives the text and the language it is in; a block in another language than
+    ``language`` gets a ``lang`` attribute.
+    """
     md = _parser(language)
     tokens: list[Token] = md.parse(source)
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if token.type == "inline" and token.content.strip():
-            translated = translate(normalize(token.content))
+            translated, printed = translate(normalize(token.content))
             token.content = translated
             token.children = md.parseInline(translated)[0].children
+            if language is not None and printed != language and index and tokens[index - 1].nesting == 1:
+                tokens[index - 1].attrSet("lang", printed.replace("_", "-"))
     return Markup(md.renderer.render(tokens, md.options, {}))

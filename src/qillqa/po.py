@@ -26,6 +26,8 @@ from translate.storage import pypo
 
 #: Translator comments that mark a translation unreviewed (compared in lower case).
 UNREVIEWED_MARKERS = ("unreviewed", "machine-drafted")
+#: The comment a reviewer's sign-off starts with.
+REVIEWED_MARKER = "reviewed by"
 #: How alike two msgids must be for a translation to carry over, fuzzy (msgmerge's threshold).
 FUZZY_THRESHOLD = 0.6
 #: The flags gettext knows besides the format ones; others are a tool's own, and kept.
@@ -140,25 +142,31 @@ class Entry:
         )
 
     def mark_unreviewed(self, reason: str) -> bool:
-        """Say the translation awaits review (``# unreviewed: REASON``); ``False`` if it already does."""
+        """Say the translation awaits review (``# unreviewed: REASON``); ``False`` if it already does.
+
+        An earlier ``# reviewed by`` line goes: the entry says one thing about its review.
+        """
         if self.unreviewed or not self.translated:
             return False
+        self._drop_comments(REVIEWED_MARKER)
         self.unit.addnote(f"unreviewed: {reason}", origin="translator", position="prepend")
         return True
 
     def mark_reviewed(self, by: str) -> bool:
-        """Clear the unreviewed mark (``# reviewed by BY``); ``False`` if there was none."""
+        """Replace the unreviewed mark with ``# reviewed by BY``; ``False`` if there was none."""
         if not self.unreviewed:
             return False
-        kept = [
+        self._drop_comments(*UNREVIEWED_MARKERS, REVIEWED_MARKER)
+        if by:
+            self.unit.addnote(f"{REVIEWED_MARKER} {by}", origin="translator")
+        return True
+
+    def _drop_comments(self, *starts: str) -> None:
+        self.unit.othercomments = [
             line
             for line in self.unit.othercomments
-            if not line.removeprefix("#").strip().lower().startswith(UNREVIEWED_MARKERS)
+            if not line.removeprefix("#").strip().lower().startswith(starts)
         ]
-        self.unit.othercomments = kept
-        if by:
-            self.unit.addnote(f"reviewed by {by}", origin="translator")
-        return True
 
     def content(self) -> tuple[object, ...]:
         """What the entry says, whatever the wrapping: for comparing files, not bytes."""
@@ -599,6 +607,11 @@ def _lay_out(unit: pypo.pounit) -> None:
                 line = "#:"
             line += f" {location}"
         unit.sourcecomments = [*references, line + unit.newline]
+    # Comments end with the file's own newline (a template's #. lines come with "\n"), and never
+    # with a backslash, which gettext's reader takes for "the line goes on".
+    for field in ("othercomments", "automaticcomments"):
+        comments = [str(line).rstrip("\r\n") for line in getattr(unit, field)]
+        setattr(unit, field, [line.rstrip("\\") + unit.newline for line in comments])
     if unit.isheader():
         written = flags
     else:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from qillqa import languages as languages_
 from qillqa.errors import ProjectError, UsageError
 from qillqa.limits import DEFAULT_BUDGET, Budget
 from qillqa.papers import DEFAULT_PAPER, SHEETS
@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 CONFIG_NAME = "qillqa.toml"
 #: The modifier letter apostrophe: a letter, so it never breaks a Quechua word.
 DEFAULT_APOSTROPHE = "\u02bc"
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2}|_[A-Z][a-z]{3})?$")
-_KNOWN_KEYS = {"name", "languages", "source_language", "output", "paper", "locales", "apostrophe"}
+LANGUAGE_CODE = languages_.CODE
+_KNOWN_KEYS = {
+    *("name", "languages", "source_language", "output", "paper", "locales", "fallbacks", "apostrophe"),
+}
 #: [limits]: key -> (lowest, highest) allowed.
 _LIMIT_KEYS = {"job_seconds": (1, 3600), "job_memory_mb": (256, 65536)}
 
@@ -45,6 +47,8 @@ class Project:
     paper: str = DEFAULT_PAPER
     locales: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     apostrophe: str = DEFAULT_APOSTROPHE
+    #: ``[project.fallbacks]``: a language -> the languages its readers read next, in order.
+    fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     #: What building one output may take (``[limits]``).
     budget: Budget = DEFAULT_BUDGET
 
@@ -65,8 +69,18 @@ class Project:
         return self.root / "locales"
 
     def locale_for(self, language: str) -> str:
-        """The Babel locale that formats dates, times and numbers for ``language``."""
+        """The Babel locale configured for ``language`` (``[project.locales]``), or the code itself."""
         return self.locales.get(language, language)
+
+    def fallback_chain(self, language: str) -> tuple[str, ...]:
+        """The languages ``language``'s missing messages are printed in, in order, ending with the source.
+
+        See :func:`qillqa.languages.fallback_chain`: ``[project.fallbacks]``, or by default the
+        language's parents and its locale's language that the project has.
+        """
+        return languages_.fallback_chain(
+            language, self.languages, self.source_language, self.fallbacks, self.locales
+        )
 
     def relative(self, path: Path) -> Path:
         """``path`` relative to the project root, for messages and source references.
@@ -155,7 +169,7 @@ def _validate(root: Path, source: TomlSource) -> Project:
         if bad:
             problem(
                 "project.languages",
-                f"language codes look like 'es', 'qu' or 'es_PE', found {bad!r}",
+                f"language codes look like 'es', 'quz', 'es_PE' or 'es_419', found {bad!r}",
             )
         elif len(set(raw_languages)) != len(raw_languages):
             problem("project.languages", f"'languages' lists a language twice: {raw_languages!r}")
@@ -190,6 +204,27 @@ def _validate(root: Path, source: TomlSource) -> Project:
         problem("project.locales", '[project.locales] maps a language to a locale, such as en = "en_GB"')
         locales = {}
 
+    fallbacks: dict[str, tuple[str, ...]] = {}
+    raw_fallbacks = table.get("fallbacks", {})
+    known = {*languages, source_language}
+    if not isinstance(raw_fallbacks, dict):
+        problem("project.fallbacks", '[project.fallbacks] maps a language to a list, such as ay = ["es"]')
+    else:
+        for language, chain in raw_fallbacks.items():
+            key = f"project.fallbacks.{language}"
+            if language not in languages:
+                problem(key, f"[project.fallbacks] names {language!r}, which is not in 'languages'")
+            elif not isinstance(chain, list) or not all(isinstance(lang, str) for lang in chain):
+                problem(key, f'a fallback chain is a list such as ["qu", "es"], found {chain!r}')
+            elif unknown := [lang for lang in chain if lang not in known or lang == language]:
+                problem(
+                    key,
+                    f"{language!r} falls back to {', '.join(map(repr, unknown))}, which must be other "
+                    f"languages of the project ({', '.join(sorted(known))})",
+                )
+            else:
+                fallbacks[language] = tuple(chain)
+
     apostrophe = table.get("apostrophe", DEFAULT_APOSTROPHE)
     if not isinstance(apostrophe, str) or len(apostrophe) != 1:
         problem("project.apostrophe", f"'apostrophe' must be one character, found {apostrophe!r}")
@@ -221,5 +256,6 @@ def _validate(root: Path, source: TomlSource) -> Project:
         paper=paper,
         locales=MappingProxyType(dict(locales)),
         apostrophe=apostrophe,
+        fallbacks=MappingProxyType(fallbacks),
         budget=Budget(budget["job_seconds"], budget["job_memory_mb"]),
     )

@@ -267,6 +267,39 @@ def _inspect(root: Any) -> tuple[int, list[str]]:
     return deepest, attachments
 
 
+def tag_languages() -> None:
+    """Give every tagged element written in its own language a ``/Lang`` in the PDF's structure.
+
+    WeasyPrint's tagging (``pdf_tags``) sets the document's language only; screen readers
+    switch voice on ``/Lang`` (ISO 32000 14.9.2), so each element with a ``lang`` attribute (a
+    language section of a multilingual sheet, a text printed in a fallback language) gets one.
+    WeasyPrint builds the tree with ``tags._build_box_tree``, a generator that yields the
+    structure elements of a box to its parent: they are given the box's language on the way.
+    Applied once per process; a WeasyPrint without that function is left as it is (and the
+    test of ``/Lang`` fails).
+    """
+    try:
+        import pydyf
+        from weasyprint.pdf import tags
+    except ImportError:  # pragma: no cover - both come with WeasyPrint
+        return
+    original = getattr(tags, "_build_box_tree", None)
+    if original is None or getattr(original, "qillqa_lang", False):
+        return
+
+    def build_box_tree(box: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        own = getattr(box, "element_tag", None) not in ("html", "body")
+        lang = element.get("lang") if element is not None and own and hasattr(element, "get") else None
+        for item in original(box, *args, **kwargs):
+            if lang and "Lang" not in item:
+                item["Lang"] = pydyf.String(lang)
+            yield item
+
+    build_box_tree.qillqa_lang = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build_box_tree
+
+
 def finish_pdf(document: Any, metadata: PageMetadata, variant: str | None = None) -> bytes:
     """The PDF bytes of a checked document, with qillqa's metadata and no author.
 
@@ -278,7 +311,9 @@ def finish_pdf(document: Any, metadata: PageMetadata, variant: str | None = None
     document.metadata.lang = metadata.language
     document.metadata.generator = f"qillqa {__version__}"
     document.metadata.authors = []
-    # Tagged PDF: a structure tree for screen readers and reflow (WeasyPrint's PDF/UA tagging).
+    # Tagged PDF: a structure tree for screen readers and reflow (WeasyPrint's PDF/UA tagging),
+    # with the language of every element that names one.
+    tag_languages()
     options: dict[str, Any] = {"pdf_tags": True}
     if variant:
         stamp = build_time().strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -310,13 +345,26 @@ def _stable_document_id(pdf: bytes) -> bytes:
     return _FILE_ID.sub(b"/ID [(" + file_id + b") (" + file_id + b")]", pdf)
 
 
-def check_pages(document: Any, fmt: Format, expected: int | None, label: str, fail: bool = True) -> bool:
-    """Check page count and size; ``True`` means "overflowed, try smaller type" (when not ``fail``)."""
+def check_pages(
+    document: Any, fmt: Format, expected: int | None, label: str, fail: bool = True, languages: int = 1
+) -> bool:
+    """Check page count and size; ``True`` means "overflowed, try smaller type" (when not ``fail``).
+
+    A multilingual sheet that overflows is told so: the number of languages is the cause to
+    change, not one text.
+    """
     count = len(document.pages)
     if expected is not None and count != expected:
         if count > expected:
             if not fail:
                 return True
+            if fmt.multilingual and languages > 1:
+                raise RenderError(
+                    f"{label}: {languages} languages do not fit on {expected} page(s) of {fmt.name}, even "
+                    f"with the type at {round(fmt.min_scale * 100)}%; let fewer share a page "
+                    f"(languages_per_page in templates/{fmt.name}/format.toml) or choose fewer languages "
+                    "(sheet_languages in the leaflet's leaflet.toml, or --lang)"
+                )
             field = overflow_field(document, expected)
             where = f"the {field!r} text" if field else "the text"
             raise RenderError(

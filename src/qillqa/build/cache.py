@@ -34,9 +34,9 @@ class InputHasher:
     """The key of an output: a hash of everything it is made from.
 
     Template folders (all of ``templates/``, as formats may share files), the leaflet's
-    folder, the PO files of the output's languages (its leaflet's and the templates'), the
-    configuration, the fonts, the options and qillqa's version. File contents are read
-    once per build.
+    folder, the PO files of the output's languages and of the languages they fall back to
+    (its leaflet's and the templates'), the configuration, the fonts, the options and
+    qillqa's version. File contents are read once per build.
     """
 
     def __init__(self, project: Project) -> None:
@@ -75,7 +75,9 @@ class InputHasher:
         parts.append(self._file(project.config_path))
         parts += self._tree(project.templates_dir)
         parts += self._tree(job.leaflet.folder)
-        for language in job.languages:
+        # Its languages and the languages they fall back to: a Quechua edit changes qu_BO's page.
+        read = dict.fromkeys(lang for own in job.languages for lang in (own, *project.fallback_chain(own)))
+        for language in read:
             for domain in (job.leaflet.domain, TEMPLATES_DOMAIN):
                 parts.append(f"{language}/{domain}={self._file(project.po_path(language, domain))}")
         for face in faces(job.format.fonts):

@@ -150,16 +150,15 @@ def render_job(job: Job, page: Page, project: Project) -> bytes:
         roots.append(CMYK_PROFILE.parent)
     fetcher = ProjectFetcher(roots)
     pdf_variant = "pdf/x-4" if job.variant.print_shop else None
-    expected = fmt.expected_pages(page.items)
+    expected = fmt.expected_pages(page.items, len(job.languages))
     scale = 1.0
     while True:
         note("laying out the pages" + (f" with the type at {round(scale * 100)}%" if scale < 1 else ""))
         document = render_document(
             page.html, fmt, stylesheet(fmt, scale, job.variant), fetcher, job.label, pdf_variant
         )
-        overflow = check_pages(
-            document, fmt, expected, job.label, fail=scale - SCALE_STEP < fmt.min_scale - 1e-9
-        )
+        last = scale - SCALE_STEP < fmt.min_scale - 1e-9
+        overflow = check_pages(document, fmt, expected, job.label, fail=last, languages=len(job.languages))
         if not overflow:
             break
         scale = round(scale - SCALE_STEP, 3)

@@ -22,6 +22,7 @@ from qillqa.catalogs import DRAFT_STAMP, TEMPLATES_DOMAIN, Catalogues, Miss, Pol
 from qillqa.errors import QillqaError, RenderError
 from qillqa.fonts import describe_chars, faces, font_css, missing_glyphs
 from qillqa.formats import Format
+from qillqa.languages import AYMARA, QUECHUA, locale_candidates
 from qillqa.localize import localize
 from qillqa.project import Project
 from qillqa.templating import Namespace, environment, render
@@ -30,8 +31,9 @@ log = logging.getLogger(__name__)
 
 
 def babel_locale(project: Project, language: str) -> Locale:
-    """The formatting locale for ``language``, falling back to the source language."""
-    for candidate in (project.locale_for(language), language, project.source_language, "en"):
+    """The formatting locale for ``language``: its own, else that of the first language it falls back to."""
+    chain = project.fallback_chain(language)
+    for candidate in locale_candidates(language, chain, project.locales):
         try:
             return Locale.parse(candidate)
         except (UnknownLocaleError, ValueError):
@@ -51,11 +53,25 @@ class Page:
 
 
 def language_name(language: str) -> str:
-    """A language's name in that language ("español", "Runasimi"), or its code."""
+    """A language's name in that language ("español", "Runasimi"); for one CLDR has no data for,
+    its English name ("Aymara"); else its code."""
     try:
         return str(Locale.parse(language).get_display_name(language) or language)
     except (UnknownLocaleError, ValueError):
-        return language
+        names = Locale("en").languages
+        return str(names.get(language) or names.get(language.split("_")[0]) or language)
+
+
+def share(items: list[Namespace], pages: int) -> list[list[Namespace]]:
+    """``items`` in ``pages`` runs, in order, whose lengths differ by one at most: 5 in 2 is 3 + 2."""
+    pages = max(1, min(pages, len(items)))
+    size, extra = divmod(len(items), pages)
+    runs, start = [], 0
+    for page in range(pages):
+        end = start + size + (1 if page < extra else 0)
+        runs.append(items[start:end])
+        start = end
+    return runs
 
 
 def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
@@ -90,6 +106,8 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
         "lang": job.language.replace("_", "-"),
         "leaflet": leaflet,
         "languages": versions,
+        # A multilingual sheet's pages: the languages shared out evenly, the fuller pages first.
+        "language_pages": share(versions, job.format.expected_pages(0, len(versions)) or 1),
         "variant": job.variant.classes,
         "format": Namespace("format", {"name": job.format.name, "pages": job.format.pages}),
     }
@@ -184,8 +202,11 @@ PRINT_SHOP_CSS = (
     "@page { bleed: 3mm !important; marks: crop !important; }\n"
     f'@color-profile device-cmyk {{ src: url("{CMYK_PROFILE.as_uri()}"); components: c, m, y, k; }}'
 )
-#: No automatic hyphenation for languages without a trustworthy dictionary (Quechua).
-HYPHENATION_CSS = ":lang(qu) * { hyphens: manual !important; }"
+#: No automatic hyphenation for languages without a trustworthy dictionary: every Quechua and
+#: Aymara code, on every element written in one (a Spanish fallback inside keeps its own rules).
+HYPHENATION_CSS = (
+    ", ".join(f"*:lang({code})" for code in sorted(QUECHUA | AYMARA)) + " { hyphens: manual !important; }"
+)
 
 
 def stylesheet(fmt: Format, scale: float = 1.0, variant: PrintVariant = HOME) -> str:

@@ -133,9 +133,10 @@ def plan(
                 )
                 continue
             for copy in copies:
-                if fmt.multilingual:  # one sheet with every language, whatever --lang says
+                if fmt.multilingual:  # one sheet with the chosen languages
+                    carried = sheet_languages(project, leaflet, fmt, tuple(languages))
                     target = output_path(root, name, fmt_name, None, variant, copy.city)
-                    jobs.append(Job(copy, fmt, project.languages, target, variant, root))
+                    jobs.append(Job(copy, fmt, carried, target, variant, root))
                     continue
                 for language in langs:
                     target = output_path(root, name, fmt_name, language, variant, copy.city)
@@ -143,6 +144,26 @@ def plan(
     if wanted_formats and not jobs and names:
         raise UsageError(f"no selected leaflet uses format {', '.join(map(repr, wanted_formats))}")
     return jobs
+
+
+def sheet_languages(
+    project: Project, leaflet: Leaflet, fmt: Format, selected: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The languages a multilingual sheet carries: ``--lang``'s, else the leaflet's
+    ``sheet_languages``, else the project's; more than the format takes is an error saying
+    which setting to change.
+    """
+    carried = project.select_languages(selected) if selected else leaflet.sheet_languages or project.languages
+    if len(carried) > fmt.max_languages:
+        where = project.relative(leaflet.folder / LEAFLET_FILE)
+        raise ContentError(
+            f"the {fmt.name} sheet carries at most {fmt.max_languages} languages and this one would carry "
+            f"{len(carried)} ({', '.join(carried)}): choose them with sheet_languages = [...] in {where}, "
+            f"or with --lang",
+            path=where,
+            line=leaflet.sheet_languages_line,
+        )
+    return carried
 
 
 #: The folder beside a leaflet's PDFs that holds their print sheets.

@@ -53,10 +53,15 @@ def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[
         po = project.relative(project.po_path(miss.language, miss.domain))
         context = f" ({miss.context})" if miss.context else ""
         source = f", from {where}" if where else ""
+        instead = f"the {_name(miss.printed_in)} text" if miss.printed_in else "the source text"
         if miss.reason == "unusable":
             lines.append(
                 f"{po}:{miss.line}: translation of {miss.msgid!r}{context}{source} not printed, "
-                f"the source text is printed instead: {miss.detail}"
+                f"{instead} is printed instead: {miss.detail}"
+            )
+        elif miss.printed_in:
+            lines.append(
+                f"{po}: {miss.reason} translation{context}: {miss.msgid!r}{source}; {instead} is printed"
             )
         else:
             lines.append(f"{po}: {miss.reason} translation{context}: {miss.msgid!r}{source}")
@@ -69,6 +74,16 @@ def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[
             f"(marked 'unreviewed' or 'Machine-drafted'); 'qillqa i18n review {language}' lists them"
         )
     return lines
+
+
+def _name(language: str) -> str:
+    """``Quechua (qu)``: a fallback language as a warning names it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return f"{Locale.parse(language).get_display_name('en')} ({language})"
+    except (UnknownLocaleError, ValueError):
+        return language
 
 
 def strict_refusal(project: Project, label: str, leaflet: Leaflet, misses: list[Miss]) -> str:

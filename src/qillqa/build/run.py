@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qillqa.build.cache import CACHE_FILE, BuildCache, InputHasher
@@ -342,7 +342,7 @@ _WORKER_PLANS: dict[tuple[Path, str, PrintVariant, Path], dict[Path, Job]] = {}
 
 def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options, Path]) -> JobResult:
     """Run one job in a worker process; the project, catalogues and each leaflet are loaded once."""
-    root, leaflet, _fmt, _languages, output, options, output_root = spec
+    root, leaflet, _fmt, languages, output, options, output_root = spec
     if root not in _WORKER_STATE:
         project = load_project(root)
         _WORKER_STATE[root] = (project, Catalogues(project, options.policy))
@@ -355,4 +355,5 @@ def _worker(spec: tuple[Path, str, str, tuple[str, ...], Path, Options, Path]) -
     job = _WORKER_PLANS[key].get(output)
     if job is None:
         raise QillqaError(f"{project.relative(output)}: the project changed while it was built; build again")
-    return run_job(job, project, catalogues, options)
+    # The parent's plan chose the languages (a multilingual sheet's follow --lang): its choice.
+    return run_job(replace(job, languages=languages), project, catalogues, options)
