@@ -265,3 +265,20 @@ def test_a_sheet_too_small_for_its_languages_says_so(runner: CliRunner, mini: Pa
         "fewer languages (sheet_languages in the leaflet's leaflet.toml, or --lang)"
     ) in result.stderr
     assert "'headline' text" not in result.stderr
+
+
+def test_lang_chooses_the_sheets_languages_and_says_so(runner: CliRunner, mini: Path) -> None:
+    result = run(runner, mini, "build", "-f", "trio", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "warning: dist/hello/hello-trio.pdf: carries en only" in result.stderr
+    assert [
+        lang for kind, lang in structure_langs(mini / "dist/hello/hello-trio.pdf") if kind == "/Sect"
+    ] == ["en"]
+    result = run(runner, mini, "build", "-f", "trio")  # the second step: every language again
+    assert result.exit_code == 0 and "carries" not in result.stderr
+    assert [
+        lang for kind, lang in structure_langs(mini / "dist/hello/hello-trio.pdf") if kind == "/Sect"
+    ] == [
+        "es",
+        "en",
+    ]

@@ -187,6 +187,10 @@ def _build_locked(
             for path in current.files:
                 if on_written:
                     on_written(path)
+            usual = job.leaflet.sheet_languages or project.languages
+            if job.format.multilingual and job.languages != usual:
+                # --lang chose the sheet's languages: say which, as the file has its usual name.
+                log.warning("%s: carries %s only", project.relative(job.output), ", ".join(job.languages))
         if options.policy is Policy.STRICT:
             for current in outputs.values():  # up to date, but built with messages that fell back
                 if current.error is None and current.misses:
