@@ -81,6 +81,9 @@ def test_families_and_parents() -> None:
         ("qu_BO", {"qu_BO": ("qu", "es")}, {}, ("qu", "es", "en")),  # configured wins
         ("en", {}, {}, ()),  # the source language falls back to nothing
         ("gn", {}, {}, ("en",)),
+        ("qu_BO", {"qu": ("es",)}, {}, ("qu", "es", "en")),  # a fallback brings its own
+        ("ay", {"ay": ("qu",), "qu": ("es",)}, {}, ("qu", "es", "en")),
+        ("qu", {"qu": ("qu_BO",), "qu_BO": ("qu",)}, {}, ("qu_BO", "en")),  # a cycle ends
     ],
 )
 def test_fallback_chains(
@@ -282,3 +285,28 @@ def test_lang_chooses_the_sheets_languages_and_says_so(runner: CliRunner, mini: 
         "es",
         "en",
     ]
+
+
+def test_a_project_with_more_languages_than_a_sheet_takes_builds_the_rest(
+    runner: CliRunner, mini: Path
+) -> None:
+    languages = _eight_languages(runner, mini)
+    assert run(runner, mini, "i18n", "init", "fr").exit_code == 0
+    result = run(runner, mini, "build", "--lang", "es", "-f", "card")
+    assert result.exit_code == 0, result.output
+    result = run(runner, mini, "build", "-f", "card,trio")
+    assert result.exit_code == 1
+    label = f"hello trio [{'+'.join([*languages, 'fr'])}]"
+    assert f"{label}: the trio sheet carries at most 8 languages and this one would carry 9" in result.stderr
+    assert all((mini / f"dist/hello/hello-card-{lang}.pdf").is_file() for lang in [*languages, "fr"])
+
+
+def test_a_fallback_list_item_is_marked_with_its_language() -> None:
+    from qillqa import markup
+
+    def translate(text: str) -> tuple[str, str]:
+        return (text, "en") if "two" in text else (text.upper(), "es")
+
+    html = markup.document("- one\n- two\n\nA paragraph with two.\n", translate, "es")
+    assert '<li lang="en">two</li>' in html and "<li>ONE</li>" in html
+    assert '<p lang="en">A paragraph with two.</p>' in html

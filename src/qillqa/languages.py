@@ -66,25 +66,38 @@ def fallback_chain(
 ) -> tuple[str, ...]:
     """The languages ``language`` falls back to, in order, ending with the source language.
 
-    ``configured`` (``[project.fallbacks]``) wins when it names the language. Otherwise: its
-    parents, then the language of its formatting locale, each only if the project has it.
-    The source language itself falls back to nothing.
+    A language's own fallbacks are ``configured`` (``[project.fallbacks]``) when it names the
+    language; otherwise its parents, then the language of its formatting locale, each only if
+    the project has it. Each fallback brings its own fallbacks after it, so with
+    ``qu = ["es"]`` the chain of ``qu_BO`` is ``qu``, ``es``, then the source. The source
+    language itself falls back to nothing.
     """
     if language == source:
         return ()
     known = set(languages) | {source}
-    if language in configured:
-        chain = [lang for lang in configured[language] if lang != language]
-    else:
-        chain = [lang for lang in parents(language) if lang in known]
-        locale = locales.get(language)
+
+    def direct(of: str) -> list[str]:
+        if of in configured:
+            return [lang for lang in configured[of] if lang != of]
+        found = [lang for lang in parents(of) if lang in known]
+        locale = locales.get(of)
         if locale is not None:
             for candidate in (locale, *parents(locale)):
-                if candidate in known and candidate != language:
-                    chain.append(candidate)
+                if candidate in known and candidate != of:
+                    found.append(candidate)
                     break
-    chain.append(source)
-    return tuple(dict.fromkeys(chain))
+        return found
+
+    chain: list[str] = []
+
+    def follow(of: str) -> None:
+        for fallback in direct(of):
+            if fallback not in chain and fallback not in (language, source):
+                chain.append(fallback)
+                follow(fallback)
+
+    follow(language)
+    return (*chain, source)
 
 
 def locale_candidates(language: str, chain: Iterable[str], locales: Mapping[str, str]) -> list[str]:

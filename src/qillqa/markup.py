@@ -109,6 +109,9 @@ def document(source: str, translate: Callable[[str], tuple[str, str]], language:
             translated, printed = translate(normalize(token.content))
             token.content = translated
             token.children = md.parseInline(translated)[0].children
-            if language is not None and printed != language and index and tokens[index - 1].nesting == 1:
-                tokens[index - 1].attrSet("lang", printed.replace("_", "-"))
+            if language is not None and printed != language:
+                # On the element that is written: a tight list's paragraph is hidden, its item is not.
+                opening = next((t for t in reversed(tokens[:index]) if not t.hidden), None)
+                if opening is not None and opening.nesting == 1:
+                    opening.attrSet("lang", printed.replace("_", "-"))
     return Markup(md.renderer.render(tokens, md.options, {}))

@@ -214,6 +214,8 @@ def _validate(root: Path, source: TomlSource) -> Project:
             key = f"project.fallbacks.{language}"
             if language not in languages:
                 problem(key, f"[project.fallbacks] names {language!r}, which is not in 'languages'")
+            elif language == source_language:
+                problem(key, f"{language!r} is the source language: it falls back to nothing")
             elif not isinstance(chain, list) or not all(isinstance(lang, str) for lang in chain):
                 problem(key, f'a fallback chain is a list such as ["qu", "es"], found {chain!r}')
             elif unknown := [lang for lang in chain if lang not in known or lang == language]:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qillqa.build.page import CMYK_PROFILE, Page, html_for, standalone_html, stylesheet
-from qillqa.build.plan import Job, Options, sheets_path
+from qillqa.build.plan import Job, Options, sheets_path, too_many_languages
 from qillqa.build.report import strict_refusal
 from qillqa.catalogs import Catalogues, Miss, Policy
-from qillqa.errors import QillqaError, RenderError
+from qillqa.errors import ContentError, QillqaError, RenderError
 from qillqa.fonts import faces
 from qillqa.fsutil import atomic_write_bytes
 from qillqa.project import Project
@@ -79,6 +79,8 @@ def run_job(job: Job, project: Project, catalogues: Catalogues, options: Options
 def _run_job(job: Job, project: Project, catalogues: Catalogues, options: Options) -> JobResult:
     from qillqa.pool import note
 
+    if why := too_many_languages(project, job):
+        raise ContentError(why)
     note("filling the template")
     page = html_for(job, project, catalogues)
     try:

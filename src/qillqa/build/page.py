@@ -203,7 +203,8 @@ PRINT_SHOP_CSS = (
     f'@color-profile device-cmyk {{ src: url("{CMYK_PROFILE.as_uri()}"); components: c, m, y, k; }}'
 )
 #: No automatic hyphenation for languages without a trustworthy dictionary: every Quechua and
-#: Aymara code, on every element written in one (a Spanish fallback inside keeps its own rules).
+#: Aymara code, on every element written in one (and, as ``hyphens`` is inherited, on a
+#: fallback's text inside it: no hyphenation is never wrong).
 HYPHENATION_CSS = (
     ", ".join(f"*:lang({code})" for code in sorted(QUECHUA | AYMARA)) + " { hyphens: manual !important; }"
 )

@@ -134,7 +134,7 @@ def plan(
                 continue
             for copy in copies:
                 if fmt.multilingual:  # one sheet with the chosen languages
-                    carried = sheet_languages(project, leaflet, fmt, tuple(languages))
+                    carried = sheet_languages(project, leaflet, tuple(languages))
                     target = output_path(root, name, fmt_name, None, variant, copy.city)
                     jobs.append(Job(copy, fmt, carried, target, variant, root))
                     continue
@@ -146,24 +146,25 @@ def plan(
     return jobs
 
 
-def sheet_languages(
-    project: Project, leaflet: Leaflet, fmt: Format, selected: tuple[str, ...]
-) -> tuple[str, ...]:
+def sheet_languages(project: Project, leaflet: Leaflet, selected: tuple[str, ...]) -> tuple[str, ...]:
     """The languages a multilingual sheet carries: ``--lang``'s, else the leaflet's
-    ``sheet_languages``, else the project's; more than the format takes is an error saying
-    which setting to change.
+    ``sheet_languages``, else the project's. More than its format takes fails that output
+    alone (:func:`too_many_languages`), when it is built.
     """
-    carried = project.select_languages(selected) if selected else leaflet.sheet_languages or project.languages
-    if len(carried) > fmt.max_languages:
-        where = project.relative(leaflet.folder / LEAFLET_FILE)
-        raise ContentError(
-            f"the {fmt.name} sheet carries at most {fmt.max_languages} languages and this one would carry "
-            f"{len(carried)} ({', '.join(carried)}): choose them with sheet_languages = [...] in {where}, "
-            f"or with --lang",
-            path=where,
-            line=leaflet.sheet_languages_line,
-        )
-    return carried
+    return project.select_languages(selected) if selected else leaflet.sheet_languages or project.languages
+
+
+def too_many_languages(project: Project, job: Job) -> str | None:
+    """Why a multilingual job cannot be built: more languages than its format takes."""
+    fmt = job.format
+    if not fmt.multilingual or len(job.languages) <= fmt.max_languages:
+        return None
+    where = project.relative(job.leaflet.folder / LEAFLET_FILE)
+    return (
+        f"{job.label}: the {fmt.name} sheet carries at most {fmt.max_languages} languages and this one "
+        f"would carry {len(job.languages)} ({', '.join(job.languages)}): choose them with "
+        f"sheet_languages = [...] in {where}, or with --lang"
+    )
 
 
 #: The folder beside a leaflet's PDFs that holds their print sheets.
