@@ -152,7 +152,11 @@ def test_aymara_reads_spanish_next_with_spanish_dates(runner: CliRunner, mini: P
     assert '<span lang="es">Hola mundo</span>' in html
     # The fuzzy Spanish lead is not printed for Aymara readers: English is, marked English.
     assert '<span lang="en">A <em>small</em> test card.</span>' in html
-    assert {("/Span", "es"), ("/Span", "en")} <= set(structure_langs(mini / "dist/hello/hello-card-ay.pdf"))
+    # The template's own word and the date, in Spanish too, are marked Spanish.
+    assert '<p><span lang="es">Cuándo</span>: <span lang="es-PE">5 de diciembre de 2026</span></p>' in html
+    assert {("/Span", "es"), ("/Span", "en"), ("/Span", "es-PE")} <= set(
+        structure_langs(mini / "dist/hello/hello-card-ay.pdf")
+    )
 
 
 def test_a_language_cldr_lacks_is_formatted_by_its_fallbacks_locale(runner: CliRunner, mini: Path) -> None:
@@ -310,3 +314,5 @@ def test_a_fallback_list_item_is_marked_with_its_language() -> None:
     html = markup.document("- one\n- two\n\nA paragraph with two.\n", translate, "es")
     assert '<li lang="en">two</li>' in html and "<li>ONE</li>" in html
     assert '<p lang="en">A paragraph with two.</p>' in html
+    quoted = markup.document('"Uno".\n\n"Two".\n', lambda text: (text, "en" if "Two" in text else "es"), "es")
+    assert "<p>«Uno».</p>" in quoted and '<p lang="en">“Two”.</p>' in quoted  # each language's quotes

@@ -16,7 +16,7 @@ def _edit(project: Path, find: str, replace: str) -> None:
 
 def test_remote_resources_are_refused(runner: CliRunner, mini: Path) -> None:
     _edit(mini, "<h1>", '<img src="http://127.0.0.1:9/logo.png"><h1>')
-    result = runner.invoke(cli, ["--project", str(mini), "build", "--lang", "en"])
+    result = runner.invoke(cli, ["--project", str(mini), "build", "--lang", "en", "-f", "card,sign"])
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         "Error: hello card [en]: refused to load http://127.0.0.1:9/logo.png: "

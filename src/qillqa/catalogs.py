@@ -58,7 +58,8 @@ class Miss:
     #: For an unusable translation: why, and the line of its entry in the PO file.
     detail: str = ""
     line: int | None = None
-    #: The fallback language whose translation was printed instead ("": the source text).
+    #: The language whose text was printed: a fallback's, the message's own (a draft's fuzzy or an
+    #: unreviewed translation), or "" for the source text.
     printed_in: str = ""
 
 
@@ -306,12 +307,12 @@ class Translator:
             if entry.unreviewed and not self.is_source:
                 if self.policy is Policy.STRICT:
                     return self._fall_back(context, msgid, plural, "unreviewed", line=entry.line)
-                self._miss(context, msgid, "unreviewed", line=entry.line)
+                self._miss(context, msgid, "unreviewed", line=entry.line, printed_in=self.language)
             return Found(entry.strings, self.catalog, self.language)
         if self.is_source:
             return None
         if self.catalog is not None and entry is not None and usable and self.policy is Policy.DRAFT:
-            self._miss(context, msgid, "fuzzy")
+            self._miss(context, msgid, "fuzzy", printed_in=self.language)
             return Found(entry.strings, self.catalog, self.language)
         return self._fall_back(context, msgid, plural, "fuzzy" if usable else "missing")
 

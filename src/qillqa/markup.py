@@ -108,7 +108,8 @@ def document(source: str, translate: Callable[[str], tuple[str, str]], language:
         if token.type == "inline" and token.content.strip():
             translated, printed = translate(normalize(token.content))
             token.content = translated
-            token.children = md.parseInline(translated)[0].children
+            # Quotes as the language printed writes them (a fallback's, if it is one).
+            token.children = _parser(printed if printed else language).parseInline(translated)[0].children
             if language is not None and printed != language:
                 # On the element that is written: a tight list's paragraph is hidden, its item is not.
                 opening = next((t for t in reversed(tokens[:index]) if not t.hidden), None)

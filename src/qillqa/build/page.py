@@ -12,20 +12,22 @@ import re
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from qillqa.build.plan import HOME, Job, PrintVariant
 from qillqa.catalogs import DRAFT_STAMP, TEMPLATES_DOMAIN, Catalogues, Miss, Policy, Translator
 from qillqa.errors import QillqaError, RenderError
 from qillqa.fonts import describe_chars, faces, font_css, missing_glyphs
 from qillqa.formats import Format
-from qillqa.languages import AYMARA, QUECHUA, locale_candidates
+from qillqa.languages import AYMARA, QUECHUA, family, locale_candidates
 from qillqa.localize import localize
 from qillqa.project import Project
 from qillqa.templating import Namespace, environment, render
+from qillqa.templating import _date as format_date_filter
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,34 @@ def language_name(language: str) -> str:
     except (UnknownLocaleError, ValueError):
         names = Locale("en").languages
         return str(names.get(language) or names.get(language.split("_")[0]) or language)
+
+
+def mark_fallback_labels(html: str, labels: Translator, job: Job, project: Project) -> str:
+    """The template's own words printed in a fallback language, marked as that language.
+
+    The gettext functions return text that may stand in an attribute or a ``<title>``, where a
+    ``<span>`` would not belong; so a label is marked afterwards, where a text node of the body
+    starts with it (``<dt>Cuándo</dt>``, ``<p>Cuándo: ...``), which is how templates print labels.
+    """
+    source = project.source_language
+    printed = {(miss.context, miss.msgid): miss.printed_in or source for miss in labels.misses}
+    marks = {}
+    for context, msgid, text in labels.used:
+        language = printed.get((context, msgid))
+        if language and language != job.language and text.strip():
+            marks[str(escape(text))] = language.replace("_", "-")
+    if not marks:
+        return html
+    head, found, body = html.partition("<body")
+    if not found:
+        return html
+    words = "|".join(map(re.escape, sorted(marks, key=len, reverse=True)))
+    pattern = re.compile(rf">\s*({words})(?=\s*[<:;,.!?)])")
+    body = pattern.sub(
+        lambda m: m.group(0).replace(m.group(1), f'<span lang="{marks[m.group(1)]}">{m.group(1)}</span>'),
+        body,
+    )
+    return head + found + body
 
 
 def share(items: list[Namespace], pages: int) -> list[list[Namespace]]:
@@ -101,7 +131,16 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
     def locales(language: str | None) -> Locale:
         return babel_locale(project, language or job.language)
 
-    env = environment(job.format, locales, labels)
+    def date(value: Any, style: str = "long", language: str | None = None) -> Markup:
+        """The date filter, marking a date written in its fallback locale's language as that language."""
+        written = language or job.language
+        locale = locales(language)
+        text = escape(format_date_filter(locales, value, style, language))
+        if family(locale.language) == family(written):
+            return Markup(text)
+        return Markup('<span lang="{}">{}</span>').format(str(locale).replace("_", "-"), text)
+
+    env = environment(job.format, locales, labels, {"date": date})
     context = {
         "lang": job.language.replace("_", "-"),
         "leaflet": leaflet,
@@ -111,7 +150,7 @@ def html_for(job: Job, project: Project, catalogues: Catalogues) -> Page:
         "variant": job.variant.classes,
         "format": Namespace("format", {"name": job.format.name, "pages": job.format.pages}),
     }
-    html = render(env, job.format, project, context)
+    html = mark_fallback_labels(render(env, job.format, project, context), labels, job, project)
     if catalogues.policy is Policy.DRAFT:
         # The source's words too: a translation of the stamp must not be able to hide it.
         stamp = escape(labels.pgettext(DRAFT_STAMP[0], DRAFT_STAMP[1]))

@@ -53,13 +53,14 @@ def describe_misses(project: Project, leaflets: Iterable[Leaflet], misses: list[
         po = project.relative(project.po_path(miss.language, miss.domain))
         context = f" ({miss.context})" if miss.context else ""
         source = f", from {where}" if where else ""
-        instead = f"the {_name(miss.printed_in)} text" if miss.printed_in else "the source text"
+        fallback = miss.printed_in if miss.printed_in != miss.language else ""
+        instead = f"the {_name(fallback)} text" if fallback else "the source text"
         if miss.reason == "unusable":
             lines.append(
                 f"{po}:{miss.line}: translation of {miss.msgid!r}{context}{source} not printed, "
                 f"{instead} is printed instead: {miss.detail}"
             )
-        elif miss.printed_in:
+        elif fallback:
             lines.append(
                 f"{po}: {miss.reason} translation{context}: {miss.msgid!r}{source}; {instead} is printed"
             )
