@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner, Result
@@ -235,7 +236,8 @@ def test_images_with_translated_alt_text(runner: CliRunner, mini: Path) -> None:
     edit(
         mini / "templates/card/card.html",
         "<h1>",
-        '<img src="{{ leaflet.images.logo.url }}" alt="{{ leaflet.images.logo.alt }}"><h1>',
+        '<img src="{{ leaflet.images.logo.url }}" alt="{{ leaflet.images.logo.alt }}"'
+        '{% if leaflet.images.logo.lang %} lang="{{ leaflet.images.logo.lang }}"{% endif %}><h1>',
     )
     project = load_project(mini)
     message = extract_leaflet(project, load_leaflet(project, "hello")).get(
@@ -253,6 +255,14 @@ def test_images_with_translated_alt_text(runner: CliRunner, mini: Path) -> None:
     reader = PdfReader(mini / "dist/hello/hello-card-es.pdf")
     operators = [op for _, op in ContentStream(reader.pages[0].get_contents(), reader).operations]
     assert b"re" in operators  # the logo's rectangle, drawn as vector
+    # Aymara readers fall back to Spanish (es_PE): the alt text says it is Spanish, to the PDF too.
+    assert run(runner, mini, "i18n", "init", "ay", "--locale", "es_PE").exit_code == 0
+    result = run(runner, mini, "build", "--format", "card", "--lang", "ay", "--emit-html")
+    assert result.exit_code == 0, result.output
+    assert 'alt="Nuestro logo" lang="es">' in (mini / "dist/hello/hello-card-ay.html").read_text()
+    with pikepdf.open(mini / "dist/hello/hello-card-ay.pdf") as document:
+        figures = [e for e in _elements(document.Root.StructTreeRoot) if e.get("/S") == "/Figure"]
+    assert [(str(f.Alt), str(f.Lang)) for f in figures] == [("Nuestro logo", "es")]
 
 
 def test_a_leaflet_without_slogans_skips_the_placards(runner: CliRunner, mini: Path) -> None:
@@ -265,3 +275,13 @@ def test_a_leaflet_without_slogans_skips_the_placards(runner: CliRunner, mini: P
     )
     assert not list((mini / "dist").rglob("hello-sign-*.pdf"))
     assert (mini / "dist/hello/hello-card-en.pdf").is_file()
+
+
+def _elements(node: object) -> list[pikepdf.Dictionary]:
+    """Every element of a PDF structure tree, in order."""
+    found: list[pikepdf.Dictionary] = []
+    kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else node
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found += [kid, *_elements(kid)]
+    return found

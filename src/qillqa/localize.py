@@ -72,12 +72,14 @@ def localize(leaflet: Leaflet, language: str, translator: Translator) -> Namespa
             {"url": url, "display": leaflet.link.display},
             {"qr": partial(qr_svg, url)},  # made only for a format that prints it
         )
-    images = {
-        name: Namespace(
-            f"leaflet.images.{name}", {"url": image.path.as_uri(), "alt": translate(image.alt)[0]}
-        )
-        for name, image in leaflet.images.items()
-    }
+
+    def picture(name: str, url: str, alt: Message) -> Namespace:
+        text, printed = translate(alt)
+        # An alt text in a fallback language says which, for an <img lang> (and the PDF's /Lang).
+        other = printed.replace("_", "-") if printed != language else ""
+        return Namespace(f"leaflet.images.{name}", {"url": url, "alt": text, "lang": other})
+
+    images = {name: picture(name, image.path.as_uri(), image.alt) for name, image in leaflet.images.items()}
     return Namespace(
         "leaflet",
         {
