@@ -145,6 +145,22 @@ def test_a_leaflet_with_only_a_headline_builds(example: Path) -> None:
     assert "Only this" in text_of(PdfReader(written[0])).replace("ONLY THIS", "Only this")
 
 
+def rgb_operators(pdf: Path) -> int:
+    """How many DeviceRGB colour operators (rg, RG) the PDF's pages and forms use."""
+    import pikepdf
+
+    count = 0
+    with pikepdf.open(pdf) as document:
+        streams = [page.obj for page in document.pages]
+        streams += [
+            o for o in document.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"
+        ]
+        for stream in streams:
+            for item in pikepdf.parse_content_stream(stream):
+                count += str(getattr(item, "operator", "")) in ("rg", "RG")
+    return count
+
+
 def colour_operators(pdf: Path) -> set[tuple[float, ...]]:
     """Every non-grey colour set in the PDF's content, forms and patterns included."""
     from pypdf.generic import ContentStream
@@ -261,6 +277,8 @@ def test_every_format_in_mono_has_no_colour(example: Path) -> None:
     assert len(written) == len(FORMATS) + 1  # and the multilingual sheet
     for pdf in written:
         assert colour_operators(pdf) == set(), pdf.name
+        # Drawn in DeviceGray, which a colour printer prints with black alone, not in RGB greys.
+        assert rgb_operators(pdf) == 0, pdf.name
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
@@ -199,3 +200,21 @@ def test_no_scheduler(runner: CliRunner, mini: Path, monkeypatch: pytest.MonkeyP
     result = runner.invoke(cli, ["print", str(pdf), "--printer", PRINTER])
     assert result.exit_code == 1
     assert "no CUPS scheduler is running" in result.stderr
+
+
+def test_a_mono_print_asks_for_black_only(runner: CliRunner, mini: Path, cups: str) -> None:
+    """print --mono sends the greyscale sheets, drawn in DeviceGray, as a monochrome job."""
+    command = ["--project", str(mini), "print", "hello", "--format", "card", "--lang", "en", "--mono"]
+    result = runner.invoke(cli, [*command, "--printer", PRINTER, "--paper", "a4"])
+    assert result.exit_code == 0, result.output
+    match = re.search(rf"hello-card-en-mono-fit-a4\.pdf: sent to {PRINTER} as {PRINTER}-(\d+)", result.stdout)
+    assert match, result.stdout
+    attributes = _wait_completed(cups, int(match.group(1)))
+    assert attributes["print-color-mode"] == "monochrome"
+    pdf = mini / "dist/hello/hello-card-en-mono.pdf"
+    with pikepdf.open(pdf) as document:
+        operators = {str(item.operator) for item in pikepdf.parse_content_stream(document.pages[0])}
+    assert "g" in operators and not operators & {"rg", "RG", "k", "K", "sc", "scn"}
+    sheets = mini / "dist/hello/print/hello-card-en-mono-fit-a4.pdf"
+    dry = runner.invoke(cli, ["--project", str(mini), "print", str(sheets), "--dry-run"])
+    assert "-o print-color-mode=monochrome" in dry.stdout

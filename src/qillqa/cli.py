@@ -371,6 +371,11 @@ def impose(pdf: Path, layout: str, paper: str, creep: float, output: Path | None
     "--duplex", type=click.Choice(["long", "short", "none"]), help="Override the flip the layout needs."
 )
 @click.option("--paper", type=click.Choice(list(SHEETS)), help="Default: the project's paper.")
+@click.option(
+    "--mono",
+    is_flag=True,
+    help="Print the greyscale version (built if need be) with black toner only; a -mono PDF always is.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the lp commands; send nothing.")
 @click.pass_obj
 def print_(
@@ -382,6 +387,7 @@ def print_(
     copies: int,
     duplex: str | None,
     paper: str | None,
+    mono: bool,
     dry_run: bool,
 ) -> None:
     """Print TARGET through CUPS: a PDF file, or a leaflet's imposed sheets.
@@ -419,13 +425,20 @@ def print_(
                 paper = DEFAULT_PAPER
         sheets.append((path, layout, named_paper or paper or DEFAULT_PAPER))
     else:
+        from qillqa.build import PrintVariant
         from qillqa.build import build as run_build
 
         project = state.project()
         chosen = paper or project.paper
         # Built or up to date, the sheets of every output asked for: a second print sends again.
         result = run_build(
-            project, [target], formats, languages, impose_paper=chosen, jobs=os.cpu_count() or 1
+            project,
+            [target],
+            formats,
+            languages,
+            impose_paper=chosen,
+            jobs=os.cpu_count() or 1,
+            variant=PrintVariant(mono=mono),
         )
         for output in result.outputs:
             for file in output.files:
@@ -436,7 +449,8 @@ def print_(
             raise click.UsageError(f"nothing to print for {target} with these --format and --lang")
     for file, layout, sheet_paper in sheets:
         flip = duplex or (LAYOUTS[layout].duplex if layout else "long")
-        job = PrintJob((file,), printer, copies, flip, sheet_paper, file.stem)
+        greyscale = mono or "-mono" in file.stem  # a mono PDF, or the sheets of one
+        job = PrintJob((file,), printer, copies, flip, sheet_paper, file.stem, greyscale)
         if dry_run:
             click.echo(job.shell())
         else:

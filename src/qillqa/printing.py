@@ -34,6 +34,8 @@ class PrintJob:
     duplex: str
     paper: str
     title: str
+    #: Ask the printer for black only (IPP print-color-mode): a --mono file, or print --mono.
+    mono: bool = False
 
     def command(self) -> list[str]:
         """The ``lp`` command line for this job."""
@@ -48,6 +50,8 @@ class PrintJob:
             "-o",
             f"media={SHEETS[self.paper].cups}",
         ]
+        if self.mono:
+            command += ["-o", "print-color-mode=monochrome"]
         command += ["-t", self.title, "--", *map(str, self.files)]
         return command
 

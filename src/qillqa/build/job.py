@@ -176,6 +176,10 @@ def render_job(job: Job, page: Page, project: Project) -> bytes:
         PageMetadata(title=page.title, subject=fmt.description, language=job.language.replace("_", "-")),
         variant=pdf_variant,
     )
+    if job.variant.mono:  # black toner only: every grey in DeviceGray, not DeviceRGB
+        from qillqa.colours import to_device_gray
+
+        pdf = to_device_gray(pdf)
     if fetcher.refusals:  # refused while WeasyPrint drew an SVG, which only logs what fails there
         raise RenderError(f"{job.label}: {fetcher.refusals[0]}")
     return pdf
