@@ -15,6 +15,7 @@ import logging
 import re
 
 from qillqa import __version__
+from qillqa.languages import unlisted_name
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +114,7 @@ def language_team(language: str) -> str:
     try:
         locale = Locale.parse(language)
     except (UnknownLocaleError, ValueError):
-        # CLDR names many languages it has no data for: "Aymara", "Shipibo-Conibo".
-        names = Locale("en").languages
-        name = names.get(language) or names.get(language.split("_")[0])
+        name = unlisted_name(language)  # CLDR names languages it has no data for: "Aymara"
         return f"{name} ({language})" if name else language
     english = locale.get_display_name("en") or language
     native = locale.get_display_name(locale) or ""

@@ -300,7 +300,7 @@ def review(
             wanted = entry.translated and not entry.fuzzy and (entry.unreviewed != (mark is not None))
             if not wanted:
                 continue
-            note = next((c for c in entry.comments if entry.unreviewed and _marks(c)), "")
+            note = entry.review_note if entry.unreviewed else ""
             shown = project.relative(path)
             listed.append(Pending(shown, entry.line, entry.context, entry.msgid, entry.string, note))
             if by is not None:
@@ -318,9 +318,3 @@ def review(
                     lines[project.relative(file.path), entry.key] = entry.line
         listed = [replace(p, line=lines.get((p.path, (p.context, p.msgid)), p.line)) for p in listed]
     return listed, [w for w in written if w.changed]
-
-
-def _marks(comment: str) -> bool:
-    from qillqa.po import UNREVIEWED_MARKERS
-
-    return comment.strip().lower().startswith(UNREVIEWED_MARKERS)

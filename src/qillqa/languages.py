@@ -100,6 +100,14 @@ def fallback_chain(
     return (*chain, source)
 
 
+def unlisted_name(language: str) -> str | None:
+    """The English name CLDR gives a language it has no locale data for ("Aymara"), if any."""
+    from babel import Locale
+
+    names = Locale("en").languages
+    return names.get(language) or names.get(base(language))
+
+
 def locale_candidates(language: str, chain: Iterable[str], locales: Mapping[str, str]) -> list[str]:
     """Locales to try, in order, for formatting ``language``: its own, then its fallbacks'."""
     found = [locales.get(language, language), language]

@@ -135,11 +135,15 @@ class Entry:
         return Previous(context, _text(self.unit.prev_msgid), plural)
 
     @property
+    def review_note(self) -> str:
+        """The translator comment that marks the entry unreviewed ("" if none)."""
+        found = (c for c in self.comments if c.strip().lower().startswith(UNREVIEWED_MARKERS))
+        return next(found, "")
+
+    @property
     def unreviewed(self) -> bool:
         """A translation nobody fluent has checked yet: a translator comment says so."""
-        return self.translated and any(
-            comment.strip().lower().startswith(UNREVIEWED_MARKERS) for comment in self.comments
-        )
+        return self.translated and bool(self.review_note)
 
     def mark_unreviewed(self, reason: str) -> bool:
         """Say the translation awaits review (``# unreviewed: REASON``); ``False`` if it already does.

@@ -23,7 +23,7 @@ from qillqa.catalogs import DRAFT_STAMP, TEMPLATES_DOMAIN, Catalogues, Miss, Pol
 from qillqa.errors import QillqaError, RenderError
 from qillqa.fonts import describe_chars, faces, font_css, missing_glyphs
 from qillqa.formats import Format
-from qillqa.languages import AYMARA, QUECHUA, family, locale_candidates
+from qillqa.languages import AYMARA, QUECHUA, family, locale_candidates, unlisted_name
 from qillqa.localize import localize
 from qillqa.project import Project
 from qillqa.templating import Namespace, environment, render
@@ -60,8 +60,7 @@ def language_name(language: str) -> str:
     try:
         return str(Locale.parse(language).get_display_name(language) or language)
     except (UnknownLocaleError, ValueError):
-        names = Locale("en").languages
-        return str(names.get(language) or names.get(language.split("_")[0]) or language)
+        return unlisted_name(language) or language
 
 
 def mark_fallback_labels(html: str, labels: Translator, job: Job, project: Project) -> str:
